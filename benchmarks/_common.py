@@ -1,0 +1,76 @@
+"""Shared benchmark plumbing: BLAS info, timing, and recording a section of RESULTS.md.
+
+Each benchmark script times linml against its peer in the same process on the same data,
+checks both reach the same quality, prints a ratio table and calls :func:`record`, which
+replaces the script's own section of ``benchmarks/RESULTS.md`` (between markers), so
+scripts never overwrite each other.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import platform
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from threadpoolctl import threadpool_info
+
+RESULTS = Path(__file__).with_name("RESULTS.md")
+
+
+def blas_summary() -> str:
+    """One line per thread pool: library, internal API, version, kernel, threads."""
+    lines = []
+    for pool in threadpool_info():
+        lines.append(
+            f"{pool.get('internal_api')} {pool.get('version')} "
+            f"({pool.get('architecture', '?')}, {pool.get('num_threads')} threads, "
+            f"{Path(pool.get('filepath', '')).name})"
+        )
+    coretype = os.environ.get("OPENBLAS_CORETYPE", "unset")
+    return "; ".join(lines) + f"; OPENBLAS_CORETYPE={coretype}"
+
+
+def best_time(fn: Callable[[], Any], repeat: int = 3, warmup: int = 1) -> tuple[float, Any]:
+    """Best wall time of ``repeat`` calls (after ``warmup`` untimed calls) and the last result."""
+    result = None
+    for _ in range(warmup):
+        result = fn()
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - start)
+    return best, result
+
+
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    def fmt(v: Any) -> str:
+        return f"{v:.4g}" if isinstance(v, float) else str(v)
+
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(fmt(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def record(name: str, title: str, body: str) -> None:
+    """Replace (or append) the section ``name`` of RESULTS.md with ``body``, dated and with BLAS info."""
+    stamp = _dt.date.today().isoformat()
+    section = (
+        f"<!-- begin:{name} -->\n## {title}\n\n"
+        f"Measured {stamp} on {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}. BLAS: {blas_summary()}\n\n{body.strip()}\n"
+        f"<!-- end:{name} -->"
+    )
+    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\n"
+    begin, end = f"<!-- begin:{name} -->", f"<!-- end:{name} -->"
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        _, tail = rest.split(end, 1)
+        text = head + section + tail
+    else:
+        text = text.rstrip() + "\n\n" + section + "\n"
+    RESULTS.write_text(text)

@@ -1,0 +1,1 @@
+"""The ``linml`` command: thin over the library. Commands live in ``cmd_*.py`` modules."""

@@ -1,0 +1,26 @@
+"""Shared fixtures and tolerances for the linml test suite."""
+
+from __future__ import annotations
+
+import os
+
+import matplotlib
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, settings
+
+matplotlib.use("Agg")
+
+# A CI profile: bounded examples, no deadline (numba compiles on first call).
+settings.register_profile(
+    "linml", max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "linml"))
+
+# dtype-aware tolerances, declared once
+RTOL = {np.float64: 1e-8, np.float32: 1e-4}
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(0)
