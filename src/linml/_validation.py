@@ -340,24 +340,32 @@ def validate_params(
             continue
         value = params[key]
         allowed = list(allowed)
-        if _accepts_any(allowed, value):
+        is_array = _is_array_like(value)
+        if not (is_array and "array-like" in allowed) and _accepts_any(allowed, value):
             continue
-        if "array-like" in allowed and not isinstance(value, str) and np.ndim(value) > 0:
+        if "array-like" in allowed and is_array:
             numeric = [c for c in allowed if isinstance(c, Interval)]
+            if not numeric:
+                continue
             arr = np.asarray(value)
-            if (
-                numeric
-                and arr.size
-                and all(
-                    any(c.accepts(v.item() if hasattr(v, "item") else v) for c in numeric)
-                    for v in arr.ravel()
-                )
+            if arr.size and all(
+                any(c.accepts(v.item() if hasattr(v, "item") else v) for c in numeric)
+                for v in arr.ravel()
             ):
                 continue
             desc = " or ".join(_describe(c) for c in numeric)
             raise LinmlInputError(f"{owner}: every entry of {key} must be {desc}; got {value!r}.")
         desc = " or ".join(_describe(c) for c in allowed)
         raise LinmlInputError(f"{owner}: {key}={value!r} must be {desc}.")
+
+
+def _is_array_like(value: Any) -> bool:
+    if isinstance(value, str | dict) or callable(value):
+        return False
+    try:
+        return np.ndim(value) > 0
+    except ValueError:  # ragged nested sequences
+        return True
 
 
 def _accepts_any(allowed: list[Any], value: Any) -> bool:

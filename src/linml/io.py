@@ -25,6 +25,7 @@ import json
 import os
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -155,7 +156,8 @@ def load(path: str | os.PathLike[str]) -> Any:
             arrays = {k: npz[k] for k in npz.files if k != _META_KEY}
     except LinmlInputError:
         raise
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, KeyError) as e:
+    # zlib.error: corrupted compressed bytes inside an otherwise well-formed archive
+    except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, KeyError) as e:
         raise LinmlInputError(
             f"cannot load {str(path)!r}: not a readable linml model ({e})."
         ) from e
@@ -163,7 +165,12 @@ def load(path: str | os.PathLike[str]) -> Any:
         raise LinmlInputError(
             f"cannot load {str(path)!r}: its metadata is incomplete or corrupted."
         )
-    if meta.get("format_version", 0) > FORMAT_VERSION:
+    version = meta.get("format_version", 0)
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise LinmlInputError(
+            f"cannot load {str(path)!r}: format version {version!r} is not an integer."
+        )
+    if version > FORMAT_VERSION:
         raise LinmlInputError(
             f"{str(path)!r} has format version {meta['format_version']}, newer than this linml "
             f"reads ({FORMAT_VERSION}); upgrade linml."
