@@ -22,7 +22,7 @@ def test_inf_in_sparse_gives_position():
 
 
 def test_one_d_x_is_rejected_with_reshape_hint():
-    with pytest.raises(ValueError, match=r"X must be 2-D.*reshape\(-1, 1\)"):
+    with pytest.raises(ValueError, match=r"X must be 2-D.*Reshape your data: X.reshape\(-1, 1\)"):
         check_array(np.arange(3.0))
 
 

@@ -99,15 +99,15 @@ def _entries(count: int) -> str:
 
 def _check_not_1d(X: Any, name: str) -> None:
     shape = getattr(X, "shape", None)
-    if shape is None and not sp.issparse(X):
+    if shape is None and isinstance(X, list | tuple):
         try:
-            shape = np.shape(X)
+            shape = np.asarray(X).shape
         except ValueError:  # ragged lists: let numpy's own error through later
             return
     if shape is not None and len(shape) == 1:
         raise LinmlInputError(
             f"{name} must be 2-D (n_samples, n_features); got a 1-D array of shape "
-            f"{tuple(shape)}. Use {name}.reshape(-1, 1) for one feature or "
+            f"{tuple(shape)}. Reshape your data: {name}.reshape(-1, 1) for one feature or "
             f"{name}.reshape(1, -1) for one sample."
         )
 
@@ -210,7 +210,7 @@ def validate_data(
     no_y = isinstance(y, str) and y == "no_validation"
     _check_not_1d(X, "X")
     if not no_y and y is not None:
-        if not hasattr(y, "__len__") and not hasattr(y, "shape"):
+        if not (hasattr(y, "__len__") or hasattr(y, "shape") or hasattr(y, "__array__")):
             raise LinmlInputError(f"y must be array-like with one entry per sample; got {y!r}.")
         check_same_length(X, y)
     kwargs: dict[str, Any] = dict(

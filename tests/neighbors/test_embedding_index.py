@@ -1,0 +1,135 @@
+"""EmbeddingIndex: exact top-k equals brute force, bounded blocks, persistence, errors."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from linml.neighbors import EmbeddingIndex
+
+
+def _brute(Q, X, metric, k):
+    if metric == "ip":
+        scores = Q @ X.T
+        order = np.argsort(-scores, axis=1, kind="stable")
+    elif metric == "cosine":
+        Xn = X / np.where(np.linalg.norm(X, axis=1) > 0, np.linalg.norm(X, axis=1), 1)[:, None]
+        Qn = Q / np.where(np.linalg.norm(Q, axis=1) > 0, np.linalg.norm(Q, axis=1), 1)[:, None]
+        scores = Qn @ Xn.T
+        order = np.argsort(-scores, axis=1, kind="stable")
+    else:
+        scores = np.sqrt(((Q[:, None, :] - X[None, :, :]) ** 2).sum(-1))
+        order = np.argsort(scores, axis=1, kind="stable")
+    return np.take_along_axis(scores, order, 1)[:, :k], order[:, :k]
+
+
+@given(
+    n=st.integers(1, 60),
+    d=st.integers(1, 6),
+    nq=st.integers(1, 5),
+    metric=st.sampled_from(["ip", "cosine", "l2"]),
+    seed=st.integers(0, 10_000),
+    memory=st.sampled_from([1e-4, 0.01, 256.0]),
+)
+def test_top_k_equals_brute_force(n, d, nq, metric, seed, memory):
+    rng = np.random.default_rng(seed)
+    X, Q = rng.normal(size=(n, d)), rng.normal(size=(nq, d))
+    k = int(rng.integers(1, n + 1))
+    index = EmbeddingIndex(metric, dtype=np.float64, max_memory_mb=memory).add(X)
+    result = index.search(Q, k=k)
+    ref_scores, ref_idx = _brute(Q, X, metric, k)
+    np.testing.assert_allclose(result.scores, ref_scores, atol=1e-9)
+    # ties aside: any disagreement in order must be between equal scores
+    mismatch = result.indices != ref_idx
+    if mismatch.any():
+        np.testing.assert_allclose(result.scores[mismatch], ref_scores[mismatch], atol=1e-9)
+
+
+def test_float32_search_on_a_larger_set():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(3000, 16)).astype(np.float32)
+    Q = rng.normal(size=(20, 16)).astype(np.float32)
+    result = EmbeddingIndex("ip", max_memory_mb=0.05).add(X).search(Q, k=10)
+    _, ref_idx = _brute(Q.astype(np.float64), X.astype(np.float64), "ip", 10)
+    assert (result.indices == ref_idx).mean() > 0.99
+    assert result.scores.dtype == np.float32
+
+
+def test_ids_remove_and_get():
+    index = EmbeddingIndex("l2").add(np.eye(4), ids=["a", "b", "c", "d"])
+    index.remove(["b"])
+    assert len(index) == 3 and "b" not in index
+    hit = index.search(index.get(["c"]), k=1)
+    assert hit.ids[0, 0] == "c" and hit.scores[0, 0] == 0
+    index.add(np.ones((1, 4)), ids=["e"])
+    assert index.ids.tolist() == ["a", "c", "d", "e"]
+
+
+def test_most_similar_excludes_query_words():
+    # a planted analogy: queen = king − man + woman exactly, in a 4-D toy space
+    vocab = {
+        "man": [1, 0, 0, 0],
+        "woman": [0, 1, 0, 0],
+        "king": [1, 0, 1, 0],
+        "queen": [0, 1, 1, 0],
+        "apple": [0, 0, 0, 1],
+    }
+    index = EmbeddingIndex("cosine").add(np.array(list(vocab.values()), float), ids=list(vocab))
+    answer = index.most_similar(positive=["king", "woman"], negative=["man"], k=2)
+    assert answer[0][0] == "queen"
+    assert {w for w, _ in answer}.isdisjoint({"king", "woman", "man"})
+
+
+def test_zero_vectors_under_cosine_have_similarity_zero():
+    index = EmbeddingIndex("cosine").add(np.array([[0.0, 0.0], [1.0, 0.0]]))
+    result = index.search(np.array([[0.0, 1.0]]), k=2)
+    assert sorted(result.scores[0].tolist()) == [0.0, 0.0]
+    zero_query = index.search(np.zeros(2), k=2)
+    np.testing.assert_array_equal(zero_query.scores, [[0.0, 0.0]])
+
+
+def test_save_load_round_trip(tmp_path):
+    rng = np.random.default_rng(1)
+    index = EmbeddingIndex("cosine").add(rng.normal(size=(50, 8)), ids=[f"w{i}" for i in range(50)])
+    index.save(tmp_path / "i.npz")
+    loaded = EmbeddingIndex.load(tmp_path / "i.npz")
+    Q = rng.normal(size=(3, 8))
+    a, b = index.search(Q, 5), loaded.search(Q, 5)
+    np.testing.assert_array_equal(a.ids, b.ids)
+    np.testing.assert_array_equal(a.scores, b.scores)
+    assert loaded.metric == "cosine"
+
+
+def test_tampered_file_fails_cleanly(tmp_path):
+    path = tmp_path / "i.npz"
+    EmbeddingIndex("l2").add(np.eye(3)).save(path)
+    with np.load(path) as npz:
+        payload = {k: npz[k] for k in npz.files}
+    payload["vectors"] = payload["vectors"] * 2  # tamper with the data
+    np.savez(path, **payload)
+    with pytest.raises(ValueError, match="checksum mismatch"):
+        EmbeddingIndex.load(path)
+    path.write_bytes(b"garbage")
+    with pytest.raises(ValueError, match="not a linml embedding index"):
+        EmbeddingIndex.load(path)
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda ix: ix.search(np.ones((1, 3)), k=5), r"k=5 must be an integer in \[1, 3\]"),
+        (lambda ix: ix.search(np.ones((1, 2)), k=1), "dimension 2 but the index holds 3"),
+        (lambda ix: ix.add(np.ones((1, 3)), ids=[0]), "id 0 is already in the index"),
+        (lambda ix: ix.get([7]), "id 7 is not in the index"),
+        (lambda ix: ix.search(np.array([[np.nan, 0, 0]]), k=1), "NaN at row 0, column 0"),
+    ],
+)
+def test_bad_input(call, match):
+    index = EmbeddingIndex("l2").add(np.eye(3))
+    with pytest.raises(ValueError, match=match):
+        call(index)
+
+
+def test_unknown_metric():
+    with pytest.raises(ValueError, match="metric='hamming' must be one of"):
+        EmbeddingIndex("hamming")
