@@ -54,6 +54,10 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[Any
             f"cannot write {str(target)!r}: directory {str(directory)!r} does not exist."
         )
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    # mkstemp creates 0600; give the result the permissions a plain open() would (0666 & ~umask)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
     try:
         with os.fdopen(fd, mode) as handle:
             yield handle

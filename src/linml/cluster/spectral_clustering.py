@@ -23,7 +23,7 @@ from linml._base import Explanation, LinmlEstimator
 from linml._validation import Interval, Options, check_random_state, validate_data
 from linml.exceptions import LinmlInputError, NumericalWarning
 from linml.graph.adjacency import check_adjacency, knn_graph, rbf_affinity
-from linml.graph.laplacian import _laplacian, smallest_eigenpairs, spectral_embedding
+from linml.graph.laplacian import spectral_embedding
 
 __all__ = ["SpectralClustering"]
 
@@ -114,9 +114,15 @@ class SpectralClustering(ClusterMixin, LinmlEstimator):
         if self.n_clusters > n:
             raise LinmlInputError(f"n_clusters={self.n_clusters} must be <= n_samples={n}.")
         A = self._affinity(X)
-        n_graph = csgraph.connected_components(
-            A if sp.issparse(A) else sp.csr_matrix(A > 0), directed=False
-        )[0]
+        rng = check_random_state(self.random_state)
+        seed = int(rng.randint(np.iinfo(np.int32).max))
+        spectral = spectral_embedding(A, self.n_clusters, random_state=seed)
+        E, w = spectral.embedding, spectral.eigenvalues
+        if sp.issparse(A):
+            n_graph = csgraph.connected_components(A, directed=False)[0]
+        else:
+            # dense affinity: λ₂ = 0 ⇔ disconnected; count zeros of the computed spectrum
+            n_graph = int(np.sum(w < 100 * n * np.finfo(np.float64).eps))
         if n_graph > 1:
             warnings.warn(
                 f"the affinity graph has {n_graph} connected components (n_clusters="
@@ -125,16 +131,6 @@ class SpectralClustering(ClusterMixin, LinmlEstimator):
                 NumericalWarning,
                 stacklevel=2,
             )
-        rng = check_random_state(self.random_state)
-        seed = int(rng.randint(np.iinfo(np.int32).max))
-        E = spectral_embedding(A, self.n_clusters, random_state=seed)
-        k_eval = min(n, self.n_clusters + 1)
-        if sp.issparse(A) or n <= 2000:
-            w, _ = smallest_eigenpairs(
-                _laplacian(sp.csr_matrix(A), "symmetric"), k_eval, random_state=seed
-            )
-        else:
-            w = np.full(k_eval, np.nan)  # not recomputed for large dense affinities
         km = KMeans(self.n_clusters, n_init=self.n_init, random_state=seed).fit(E)
         self.affinity_matrix_ = A
         self.embedding_ = E

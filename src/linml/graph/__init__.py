@@ -4,6 +4,7 @@ from linml.graph.adjacency import adjacency_from_edges, check_adjacency, knn_gra
 from linml.graph.laplacian import (
     ComponentsResult,
     FiedlerResult,
+    SpectralEmbedding,
     connected_components,
     degree,
     fiedler,
@@ -17,6 +18,7 @@ __all__ = [
     "ComponentsResult",
     "FiedlerResult",
     "PageRankResult",
+    "SpectralEmbedding",
     "adjacency_from_edges",
     "check_adjacency",
     "connected_components",

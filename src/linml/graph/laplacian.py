@@ -39,6 +39,7 @@ from linml.linalg.eigen import eigh_sorted
 __all__ = [
     "ComponentsResult",
     "FiedlerResult",
+    "SpectralEmbedding",
     "connected_components",
     "degree",
     "fiedler",
@@ -49,9 +50,10 @@ __all__ = [
 
 KINDS = ("unnormalized", "symmetric", "random_walk")
 
-#: Above this many nodes, eigenpairs come from a sparse shift-invert Lanczos solver
-#: (ARPACK) instead of a dense n × n eigendecomposition.
-DENSE_LIMIT = 2000
+#: Above this many nodes, eigenpairs of a sparse Laplacian come from shift-invert Lanczos
+#: (ARPACK) and those of a dense affinity from Lanczos on ``D^{-1/2} A D^{-1/2}``, instead of
+#: a dense ``n × n`` eigendecomposition (O(n³)).
+DENSE_LIMIT = 300
 
 
 def degree(A: Any) -> np.ndarray:
@@ -121,7 +123,9 @@ def smallest_eigenpairs(
     else:
         rng = check_random_state(random_state)
         v0 = rng.uniform(-1, 1, n)
-        w, V = spla.eigsh(sp.csc_matrix(L), k=k, sigma=-1.0, which="LM", v0=v0)
+        # a wider Krylov basis than ARPACK's default 2k+1 means far fewer restarts
+        ncv = min(n - 1, max(2 * k + 1, 32))
+        w, V = spla.eigsh(sp.csc_matrix(L), k=k, sigma=-1.0, which="LM", v0=v0, ncv=ncv)
         order = np.argsort(w)
         w, V = w[order], V[:, order]
         idx = np.argmax(np.abs(V), axis=0)
@@ -231,9 +235,17 @@ def fiedler(A: Any, *, normalized: bool = False) -> FiedlerResult:
     return FiedlerResult(float(w[1]), v, v >= 0)
 
 
+@dataclass
+class SpectralEmbedding:
+    """Bottom eigenpairs of ``L_sym``: ``eigenvalues`` ascending, ``embedding = D^{-1/2} U``."""
+
+    embedding: np.ndarray
+    eigenvalues: np.ndarray
+
+
 def spectral_embedding(
     A: Any, n_components: int = 2, *, drop_first: bool = False, random_state: Any = None
-) -> np.ndarray:
+) -> SpectralEmbedding:
     """Rows of the bottom eigenvectors of ``L_sym``, mapped back by ``D^{-1/2}``.
 
     ``u`` an eigenvector of ``L_sym`` gives ``D^{-1/2} u``, an eigenvector of ``L_rw`` —
@@ -246,29 +258,52 @@ def spectral_embedding(
     ``M = D^{-1/2} A D^{-1/2} = I − L_sym`` — the same eigenvectors, ``λ = 1 − μ`` — so no
     ``n × n`` factorization is ever formed.
 
+    Parameters
+    ----------
+    A : array-like or sparse of shape (n, n)
+        Symmetric affinity.
+    n_components : int
+        Columns of the embedding.
+    drop_first : bool
+        Drop the first (constant on a connected graph) eigenvector.
+    random_state : int or None
+        Seeds the Lanczos start vector.
+
     Returns
     -------
-    embedding : ndarray of shape (n, n_components)
+    SpectralEmbedding
+        ``embedding`` of shape (n, n_components) and the ``n_components + 1`` smallest
+        eigenvalues of ``L_sym`` (one more than used, for the eigengap).
+
+    Examples
+    --------
+    >>> from linml.graph.adjacency import adjacency_from_edges
+    >>> A = adjacency_from_edges([(0, 1), (1, 2), (3, 4), (4, 5)])
+    >>> result = spectral_embedding(A, 2)
+    >>> result.eigenvalues.round(6).tolist()
+    [0.0, 0.0, 1.0]
     """
     A = check_adjacency(A, symmetric=True, keep_dense=True)
     n = A.shape[0]
     k = n_components + int(drop_first)
     if not 1 <= k <= n:
         raise LinmlInputError(f"n_components={n_components} must be in [1, n_nodes={n}].")
+    k_eval = min(n, k + 1)
     d = degree(A)
     s = _inv_sqrt_degree(d)
     if sp.issparse(A) or n <= DENSE_LIMIT:
-        _, U = smallest_eigenpairs(
-            _laplacian(sp.csr_matrix(A), "symmetric"), k, random_state=random_state
+        w, U = smallest_eigenpairs(
+            _laplacian(sp.csr_matrix(A), "symmetric"), k_eval, random_state=random_state
         )
     else:
         M = A * s[:, None]
         M *= s[None, :]  # M = S A S, in place: one n × n array
         v0 = check_random_state(random_state).uniform(-1, 1, n)
-        _, U = spla.eigsh(M, k=k, which="LA", v0=v0)
-        U = U[:, ::-1]
-    E = U * s[:, None]
+        ncv = min(n - 1, max(2 * k_eval + 1, 32))
+        mu, U = spla.eigsh(M, k=k_eval, which="LA", v0=v0, ncv=ncv)
+        w, U = np.maximum(1.0 - mu[::-1], 0.0), U[:, ::-1]
+    E = U[:, :k] * s[:, None]
     if drop_first:
         E = E[:, 1:]
     idx = np.argmax(np.abs(E), axis=0)
-    return E * np.sign(E[idx, np.arange(E.shape[1])])
+    return SpectralEmbedding(E * np.sign(E[idx, np.arange(E.shape[1])]), w)

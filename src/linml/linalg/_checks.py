@@ -94,4 +94,4 @@ def fix_column_signs(V: np.ndarray) -> np.ndarray:
     idx = np.argmax(np.abs(V), axis=0)
     signs = np.sign(V[idx, np.arange(V.shape[1])])
     signs[signs == 0] = 1
-    return V * signs
+    return V * signs + 0.0  # + 0.0: no -0.0 from flipping zeros

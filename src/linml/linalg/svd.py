@@ -56,7 +56,7 @@ def svd_flip_signs(U: np.ndarray, Vt: np.ndarray) -> tuple[np.ndarray, np.ndarra
     >>> import numpy as np
     >>> U, Vt = svd_flip_signs(np.array([[1.0], [0.0]]), np.array([[0.6, -0.8]]))
     >>> U.ravel(), Vt.ravel()
-    (array([-1., -0.]), array([-0.6,  0.8]))
+    (array([-1.,  0.]), array([-0.6,  0.8]))
     """
     U = np.array(U, copy=True)
     Vt = np.array(Vt, copy=True)
@@ -67,13 +67,15 @@ def svd_flip_signs(U: np.ndarray, Vt: np.ndarray) -> tuple[np.ndarray, np.ndarra
         signs[signs == 0] = 1
         Vt *= signs[:, None]
         U[:, :k] *= signs[:k]
+        Vt += 0.0  # turn the -0.0 left by flipping zeros into 0.0 (clean printing)
+        U += 0.0
     if U.shape[1] > k and U.shape[0]:
         # extra left vectors (full_matrices with m > n): sign by their own largest entry
         extra = U[:, k:]
         idx = np.argmax(np.abs(extra), axis=0)
         signs = np.sign(extra[idx, np.arange(extra.shape[1])])
         signs[signs == 0] = 1
-        U[:, k:] = extra * signs
+        U[:, k:] = extra * signs + 0.0
     return U, Vt
 
 

@@ -22,7 +22,7 @@ as the zero vector, so its cosine with everything is defined as 0.
 >>> import numpy as np
 >>> index = EmbeddingIndex("cosine").add(np.eye(3), ids=["x", "y", "z"])
 >>> result = index.search(np.array([[1.0, 0.1, 0.0]]), k=2)
->>> result.ids[0].tolist(), np.round(result.scores[0], 3).tolist()
+>>> result.ids[0].tolist(), [round(float(s), 3) for s in result.scores[0]]
 (['x', 'y'], [0.995, 0.1])
 """
 

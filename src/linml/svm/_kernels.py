@@ -1,0 +1,788 @@
+"""Compiled SMO for the soft-margin SVM dual (numba): WSS2, an LRU cache of Q rows, shrinking.
+
+The problem, in the code's symbols (positions ``t`` index the current permutation)::
+
+    min_α  f(α) = ½ αᵀ Q α − Σ α,    Q[s, t] = y[s] y[t] k(x_s, x_t)
+    s.t.   0 ≤ α[t] ≤ C[t],   Σ y[t] α[t] = 0
+
+with gradient ``G = Q α − 1``. The solver follows Fan, Chen & Lin (2005), "Working set
+selection using second order information for training SVM" (JMLR 6), and the shrinking
+and gradient-reconstruction scheme of Chang & Lin's LIBSVM paper (2011, §4–5):
+
+* **WSS2** — ``i = argmax_{t ∈ I_up} −y_t G_t``; ``j = argmin_{t ∈ I_low, −y_t G_t < −y_i G_i}
+  −b²/a`` with ``b = −y_i G_i + y_t G_t`` and ``a = K_ii + K_tt − 2 K_it`` (``a`` replaced
+  by ``TAU`` when ≤ 0, which keeps indefinite kernels terminating).
+* stop when ``m(α) − M(α) = max_{I_up} −yG − min_{I_low} −yG < tol``.
+* **two-variable update** — the analytic minimizer along the feasible direction, clipped
+  to the box.
+* **shrinking** — every ``min(n, 1000)`` iterations, bounded variables whose gradient says
+  they will stay bounded leave the active prefix ``[0, active_size)``; the full gradient is
+  rebuilt from ``G_bar[t] = Σ_{s: α_s = C_s} C_s Q[t, s]`` before the final check.
+* **cache** — ``n_slots`` rows of ``Q`` (only the active prefix is filled), evicted
+  least-recently-used. Rows/positions are permuted in place when shrinking swaps samples.
+
+Arrays are passed in plain form; the Python reference (``tests/svm/test_kernels.py``)
+solves the same dual densely and is the oracle for this module.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+LINEAR, POLY, RBF, SIGMOID, PRECOMPUTED = 0, 1, 2, 3, 4
+KERNEL_IDS = {"linear": LINEAR, "poly": POLY, "rbf": RBF, "sigmoid": SIGMOID}
+
+TAU = 1e-12  # curvature floor for non-positive a = K_ii + K_jj − 2K_ij (LIBSVM's value)
+_LOWER, _UPPER, _FREE = 0, 1, 2
+
+# cache/state counters packed in one int64 array: [clock, kernel evaluations]
+_CLOCK, _EVALS = 0, 1
+
+
+@numba.njit(cache=True)
+def _powi(base, exponent):
+    """base ** exponent for an integer exponent ≥ 0 by repeated squaring (far cheaper than pow)."""
+    result = 1.0
+    square = base
+    e = exponent
+    while e > 0:
+        if e % 2 == 1:
+            result *= square
+        square *= square
+        e //= 2
+    return result
+
+
+@numba.njit(cache=True)
+def _fill_row(
+    pool, slot, i, start, stop, X, x_sq, K_full, perm, y, kernel_id, gamma, coef0, degree, counts
+):
+    """pool[slot, t] = Q[i, t] = y_i y_t k(x_i, x_t) for positions t in [start, stop)."""
+    if stop <= start:
+        return
+    row = pool[slot]
+    if kernel_id == PRECOMPUTED:
+        pi = perm[i]
+        for t in range(start, stop):
+            row[t] = K_full[pi, perm[t]]
+    else:
+        # inner products x_iᵀx_t for the whole block at once (a BLAS gemv)
+        dots = np.dot(X[start:stop], X[i])
+        if kernel_id == LINEAR:
+            for t in range(start, stop):
+                row[t] = dots[t - start]
+        elif kernel_id == RBF:
+            # ‖x_i − x_t‖² = ‖x_i‖² − 2 x_iᵀx_t + ‖x_t‖², clipped at 0 against round-off
+            for t in range(start, stop):
+                d = x_sq[i] + x_sq[t] - 2.0 * dots[t - start]
+                row[t] = np.exp(-gamma * max(d, 0.0))
+        elif kernel_id == POLY:
+            d_int = int(degree)
+            for t in range(start, stop):
+                row[t] = _powi(gamma * dots[t - start] + coef0, d_int)
+        else:
+            for t in range(start, stop):
+                row[t] = np.tanh(gamma * dots[t - start] + coef0)
+    yi = y[i]
+    for t in range(start, stop):
+        row[t] *= yi * y[t]
+    counts[_EVALS] += stop - start
+
+
+@numba.njit(cache=True)
+def _get_row(
+    i,
+    length,
+    pool,
+    slot_of,
+    len_of,
+    owner,
+    stamp,
+    X,
+    x_sq,
+    K_full,
+    perm,
+    y,
+    kernel_id,
+    gamma,
+    coef0,
+    degree,
+    counts,
+):
+    """Slot holding Q[i, 0:length]; computes missing entries, evicting the least-recent row."""
+    counts[_CLOCK] += 1
+    slot = slot_of[i]
+    if slot < 0:
+        slot = 0  # least-recently-used slot (a linear scan: a miss costs O(n p) anyway)
+        for s in range(1, owner.shape[0]):
+            if stamp[s] < stamp[slot]:
+                slot = s
+        old = owner[slot]
+        if old >= 0:
+            slot_of[old] = -1
+            len_of[old] = 0
+        owner[slot] = i
+        slot_of[i] = slot
+        len_of[i] = 0
+    stamp[slot] = counts[_CLOCK]
+    if len_of[i] < length:
+        _fill_row(
+            pool,
+            slot,
+            i,
+            len_of[i],
+            length,
+            X,
+            x_sq,
+            K_full,
+            perm,
+            y,
+            kernel_id,
+            gamma,
+            coef0,
+            degree,
+            counts,
+        )
+        len_of[i] = length
+    return slot
+
+
+@numba.njit(cache=True)
+def _status(a, c):
+    if a >= c:
+        return _UPPER
+    if a <= 0.0:
+        return _LOWER
+    return _FREE
+
+
+@numba.njit(cache=True)
+def _swap_positions(
+    i, j, X, x_sq, perm, idx, y, C, alpha, status, G, G_bar, QD, pool, slot_of, len_of, owner
+):
+    """Exchange samples at positions i < j in every per-sample array and in the cached rows."""
+    for f in range(X.shape[1]):
+        tmp = X[i, f]
+        X[i, f] = X[j, f]
+        X[j, f] = tmp
+    x_sq[i], x_sq[j] = x_sq[j], x_sq[i]
+    perm[i], perm[j] = perm[j], perm[i]
+    idx[i], idx[j] = idx[j], idx[i]
+    y[i], y[j] = y[j], y[i]
+    C[i], C[j] = C[j], C[i]
+    alpha[i], alpha[j] = alpha[j], alpha[i]
+    status[i], status[j] = status[j], status[i]
+    G[i], G[j] = G[j], G[i]
+    G_bar[i], G_bar[j] = G_bar[j], G_bar[i]
+    QD[i], QD[j] = QD[j], QD[i]
+    # the rows owned by i and j move with them
+    si, sj = slot_of[i], slot_of[j]
+    slot_of[i], slot_of[j] = sj, si
+    len_of[i], len_of[j] = len_of[j], len_of[i]
+    if sj >= 0:
+        owner[sj] = i
+    if si >= 0:
+        owner[si] = j
+    # columns i and j inside every cached row: swap if both are filled, else truncate at i
+    for s in range(owner.shape[0]):
+        h = owner[s]
+        if h < 0:
+            continue
+        if len_of[h] > j:
+            tmp = pool[s, i]
+            pool[s, i] = pool[s, j]
+            pool[s, j] = tmp
+        elif len_of[h] > i:
+            len_of[h] = i
+
+
+@numba.njit(cache=True)
+def _select_working_set(
+    active_size,
+    y,
+    G,
+    status,
+    QD,
+    tol,
+    pool,
+    slot_of,
+    len_of,
+    owner,
+    stamp,
+    X,
+    x_sq,
+    K_full,
+    perm,
+    kernel_id,
+    gamma,
+    coef0,
+    degree,
+    counts,
+):
+    """WSS2 (Fan, Chen & Lin 2005): returns (i, j), or (-1, -1) when m(α) − M(α) < tol."""
+    g_max = -np.inf  # max_{t ∈ I_up} −y_t G_t
+    g_max2 = -np.inf  # max_{t ∈ I_low} y_t G_t  (= −min −yG)
+    i = -1
+    for t in range(active_size):
+        if y[t] > 0:
+            if status[t] != _UPPER and -G[t] >= g_max:
+                g_max = -G[t]
+                i = t
+        elif status[t] != _LOWER and G[t] >= g_max:
+            g_max = G[t]
+            i = t
+    j = -1
+    if i >= 0:
+        si = _get_row(
+            i,
+            active_size,
+            pool,
+            slot_of,
+            len_of,
+            owner,
+            stamp,
+            X,
+            x_sq,
+            K_full,
+            perm,
+            y,
+            kernel_id,
+            gamma,
+            coef0,
+            degree,
+            counts,
+        )
+        Qi = pool[si]
+        obj_min = np.inf
+        for t in range(active_size):
+            if y[t] > 0:
+                if status[t] != _LOWER:
+                    b = g_max + G[t]
+                    if G[t] >= g_max2:
+                        g_max2 = G[t]
+                    if b > 0.0:
+                        a = QD[i] + QD[t] - 2.0 * y[i] * Qi[t]
+                        obj = -(b * b) / (a if a > 0.0 else TAU)
+                        if obj <= obj_min:
+                            j = t
+                            obj_min = obj
+            elif status[t] != _UPPER:
+                b = g_max - G[t]
+                if -G[t] >= g_max2:
+                    g_max2 = -G[t]
+                if b > 0.0:
+                    a = QD[i] + QD[t] + 2.0 * y[i] * Qi[t]
+                    obj = -(b * b) / (a if a > 0.0 else TAU)
+                    if obj <= obj_min:
+                        j = t
+                        obj_min = obj
+    if g_max + g_max2 < tol or j == -1:
+        return -1, -1
+    return i, j
+
+
+@numba.njit(cache=True)
+def _reconstruct_gradient(
+    active_size,
+    alpha,
+    status,
+    G,
+    G_bar,
+    pool,
+    slot_of,
+    len_of,
+    owner,
+    stamp,
+    X,
+    x_sq,
+    K_full,
+    perm,
+    y,
+    kernel_id,
+    gamma,
+    coef0,
+    degree,
+    counts,
+):
+    """Rebuild G on the shrunk positions: G_t = G_bar_t − 1 + Σ_{s free} α_s Q[t, s]."""
+    n = y.shape[0]
+    if active_size == n:
+        return
+    for t in range(active_size, n):
+        G[t] = G_bar[t] - 1.0
+    n_free = 0
+    for t in range(active_size):
+        if status[t] == _FREE:
+            n_free += 1
+    # pick the cheaper way round: rows of the shrunk samples, or rows of the free ones
+    if n_free * n > 2 * active_size * (n - active_size):
+        for t in range(active_size, n):
+            s = _get_row(
+                t,
+                active_size,
+                pool,
+                slot_of,
+                len_of,
+                owner,
+                stamp,
+                X,
+                x_sq,
+                K_full,
+                perm,
+                y,
+                kernel_id,
+                gamma,
+                coef0,
+                degree,
+                counts,
+            )
+            acc = 0.0
+            for u in range(active_size):
+                if status[u] == _FREE:
+                    acc += alpha[u] * pool[s, u]
+            G[t] += acc
+    else:
+        for u in range(active_size):
+            if status[u] == _FREE:
+                s = _get_row(
+                    u,
+                    n,
+                    pool,
+                    slot_of,
+                    len_of,
+                    owner,
+                    stamp,
+                    X,
+                    x_sq,
+                    K_full,
+                    perm,
+                    y,
+                    kernel_id,
+                    gamma,
+                    coef0,
+                    degree,
+                    counts,
+                )
+                a = alpha[u]
+                for t in range(active_size, n):
+                    G[t] += a * pool[s, t]
+
+
+@numba.njit(cache=True)
+def _be_shrunk(t, g_max1, g_max2, y, G, status):
+    if status[t] == _UPPER:
+        return -G[t] > g_max1 if y[t] > 0 else -G[t] > g_max2
+    if status[t] == _LOWER:
+        return G[t] > g_max2 if y[t] > 0 else G[t] > g_max1
+    return False
+
+
+@numba.njit(cache=True)
+def smo_solve(
+    X, x_sq, K_full, perm, y, C, kernel_id, gamma, coef0, degree, tol, shrinking, max_iter, n_slots
+):
+    """Solve the C-SVC dual by SMO; all per-sample inputs are modified in place (pass copies).
+
+    Parameters
+    ----------
+    X : (n, p) float64, C-contiguous
+        Samples (``(n, 0)`` for a precomputed kernel).
+    x_sq : (n,) float64
+        Squared norms ``‖x_t‖²`` (rbf) — zeros otherwise.
+    K_full : (m, m) float64
+        Precomputed kernel indexed through ``perm`` (``(1, 1)`` dummy otherwise).
+    perm : (n,) int64
+        Row/column of ``K_full`` of each sample (``arange(n)`` for named kernels).
+    y : (n,) float64 of ±1
+    C : (n,) float64, > 0
+        Per-sample box bound ``C · class_weight · sample_weight``.
+    kernel_id : int
+    gamma, coef0, degree : float
+    tol : float
+    shrinking : bool
+    max_iter : int
+        ≤ 0 for no limit.
+    n_slots : int
+        Cached rows of Q (≥ 2).
+
+    Returns
+    -------
+    alpha : (n,) float64 in the caller's order of the samples
+    rho : float — the decision function is Σ α_t y_t k(x_t, x) − rho
+    n_iter : int
+    n_kernel_evals : int
+    status : int — 0 converged, 1 stopped at max_iter
+    """
+    n = y.shape[0]
+    idx = np.arange(n)  # caller's index of the sample now at each position
+    alpha = np.zeros(n)
+    status = np.zeros(n, dtype=np.int8)  # all at the lower bound α = 0
+    G = -np.ones(n)  # G = Qα − 1 = −1 at α = 0
+    G_bar = np.zeros(n)
+    counts = np.zeros(2, dtype=np.int64)
+    QD = np.empty(n)  # Q_tt = k(x_t, x_t)
+    for t in range(n):
+        if kernel_id == PRECOMPUTED:
+            QD[t] = K_full[perm[t], perm[t]]
+        else:
+            d = x_sq[t] if kernel_id == RBF else np.dot(X[t], X[t])
+            if kernel_id == LINEAR:
+                QD[t] = d
+            elif kernel_id == RBF:
+                QD[t] = 1.0
+            elif kernel_id == POLY:
+                QD[t] = _powi(gamma * d + coef0, int(degree))
+            else:
+                QD[t] = np.tanh(gamma * d + coef0)
+    counts[_EVALS] += n
+    pool = np.empty((n_slots, n), dtype=np.float32)  # Q rows in float32, as LIBSVM's Qfloat
+    slot_of = -np.ones(n, dtype=np.int64)
+    len_of = np.zeros(n, dtype=np.int64)
+    owner = -np.ones(n_slots, dtype=np.int64)
+    stamp = np.zeros(n_slots, dtype=np.int64)
+
+    active_size = n
+    unshrink = False
+    n_iter = 0
+    counter = min(n, 1000) + 1
+    exit_status = 0
+    while True:
+        if max_iter > 0 and n_iter >= max_iter:
+            exit_status = 1
+            break
+        counter -= 1
+        if counter == 0:
+            counter = min(n, 1000)
+            if shrinking:
+                # m(α) and −M(α) over the active set
+                g_max1 = -np.inf
+                g_max2 = -np.inf
+                for t in range(active_size):
+                    if y[t] > 0:
+                        if status[t] != _UPPER and -G[t] >= g_max1:
+                            g_max1 = -G[t]
+                        if status[t] != _LOWER and G[t] >= g_max2:
+                            g_max2 = G[t]
+                    else:
+                        if status[t] != _UPPER and -G[t] >= g_max2:
+                            g_max2 = -G[t]
+                        if status[t] != _LOWER and G[t] >= g_max1:
+                            g_max1 = G[t]
+                if not unshrink and g_max1 + g_max2 <= tol * 10.0:
+                    # near the end: unshrink once, so the final answer uses every sample
+                    unshrink = True
+                    _reconstruct_gradient(
+                        active_size,
+                        alpha,
+                        status,
+                        G,
+                        G_bar,
+                        pool,
+                        slot_of,
+                        len_of,
+                        owner,
+                        stamp,
+                        X,
+                        x_sq,
+                        K_full,
+                        perm,
+                        y,
+                        kernel_id,
+                        gamma,
+                        coef0,
+                        degree,
+                        counts,
+                    )
+                    active_size = n
+                t = 0
+                while t < active_size:
+                    if _be_shrunk(t, g_max1, g_max2, y, G, status):
+                        active_size -= 1
+                        while active_size > t:
+                            if not _be_shrunk(active_size, g_max1, g_max2, y, G, status):
+                                _swap_positions(
+                                    t,
+                                    active_size,
+                                    X,
+                                    x_sq,
+                                    perm,
+                                    idx,
+                                    y,
+                                    C,
+                                    alpha,
+                                    status,
+                                    G,
+                                    G_bar,
+                                    QD,
+                                    pool,
+                                    slot_of,
+                                    len_of,
+                                    owner,
+                                )
+                                break
+                            active_size -= 1
+                    t += 1
+        i, j = _select_working_set(
+            active_size,
+            y,
+            G,
+            status,
+            QD,
+            tol,
+            pool,
+            slot_of,
+            len_of,
+            owner,
+            stamp,
+            X,
+            x_sq,
+            K_full,
+            perm,
+            kernel_id,
+            gamma,
+            coef0,
+            degree,
+            counts,
+        )
+        if j < 0:
+            _reconstruct_gradient(
+                active_size,
+                alpha,
+                status,
+                G,
+                G_bar,
+                pool,
+                slot_of,
+                len_of,
+                owner,
+                stamp,
+                X,
+                x_sq,
+                K_full,
+                perm,
+                y,
+                kernel_id,
+                gamma,
+                coef0,
+                degree,
+                counts,
+            )
+            active_size = n
+            i, j = _select_working_set(
+                active_size,
+                y,
+                G,
+                status,
+                QD,
+                tol,
+                pool,
+                slot_of,
+                len_of,
+                owner,
+                stamp,
+                X,
+                x_sq,
+                K_full,
+                perm,
+                kernel_id,
+                gamma,
+                coef0,
+                degree,
+                counts,
+            )
+            if j < 0:
+                break
+            counter = 1  # shrink again at the next iteration
+        n_iter += 1
+
+        si = _get_row(
+            i,
+            active_size,
+            pool,
+            slot_of,
+            len_of,
+            owner,
+            stamp,
+            X,
+            x_sq,
+            K_full,
+            perm,
+            y,
+            kernel_id,
+            gamma,
+            coef0,
+            degree,
+            counts,
+        )
+        sj = _get_row(
+            j,
+            active_size,
+            pool,
+            slot_of,
+            len_of,
+            owner,
+            stamp,
+            X,
+            x_sq,
+            K_full,
+            perm,
+            y,
+            kernel_id,
+            gamma,
+            coef0,
+            degree,
+            counts,
+        )
+        Qi = pool[si]
+        Qj = pool[sj]
+        Ci, Cj = C[i], C[j]
+        old_ai, old_aj = alpha[i], alpha[j]
+        if y[i] != y[j]:
+            # direction (+1, +1): α_i − α_j is conserved
+            a = QD[i] + QD[j] + 2.0 * Qi[j]
+            delta = (-G[i] - G[j]) / (a if a > 0.0 else TAU)
+            diff = alpha[i] - alpha[j]
+            alpha[i] += delta
+            alpha[j] += delta
+            if diff > 0.0:
+                if alpha[j] < 0.0:
+                    alpha[j] = 0.0
+                    alpha[i] = diff
+            elif alpha[i] < 0.0:
+                alpha[i] = 0.0
+                alpha[j] = -diff
+            if diff > Ci - Cj:
+                if alpha[i] > Ci:
+                    alpha[i] = Ci
+                    alpha[j] = Ci - diff
+            elif alpha[j] > Cj:
+                alpha[j] = Cj
+                alpha[i] = Cj + diff
+        else:
+            # direction (−1, +1): α_i + α_j is conserved
+            a = QD[i] + QD[j] - 2.0 * Qi[j]
+            delta = (G[i] - G[j]) / (a if a > 0.0 else TAU)
+            total = alpha[i] + alpha[j]
+            alpha[i] -= delta
+            alpha[j] += delta
+            if total > Ci:
+                if alpha[i] > Ci:
+                    alpha[i] = Ci
+                    alpha[j] = total - Ci
+            elif alpha[j] < 0.0:
+                alpha[j] = 0.0
+                alpha[i] = total
+            if total > Cj:
+                if alpha[j] > Cj:
+                    alpha[j] = Cj
+                    alpha[i] = total - Cj
+            elif alpha[i] < 0.0:
+                alpha[i] = 0.0
+                alpha[j] = total
+        d_ai = alpha[i] - old_ai
+        d_aj = alpha[j] - old_aj
+        # G ← G + Q[:, i] Δα_i + Q[:, j] Δα_j   (Q symmetric: rows = columns)
+        for t in range(active_size):
+            G[t] += Qi[t] * d_ai + Qj[t] * d_aj
+        # keep G_bar = Σ_{α_s = C_s} C_s Q[:, s] up to date when i or j enter/leave the bound
+        was_upper_i = status[i] == _UPPER
+        was_upper_j = status[j] == _UPPER
+        status[i] = _status(alpha[i], Ci)
+        status[j] = _status(alpha[j], Cj)
+        if was_upper_i != (status[i] == _UPPER):
+            s = _get_row(
+                i,
+                n,
+                pool,
+                slot_of,
+                len_of,
+                owner,
+                stamp,
+                X,
+                x_sq,
+                K_full,
+                perm,
+                y,
+                kernel_id,
+                gamma,
+                coef0,
+                degree,
+                counts,
+            )
+            sign = -Ci if was_upper_i else Ci
+            for t in range(n):
+                G_bar[t] += sign * pool[s, t]
+        if was_upper_j != (status[j] == _UPPER):
+            s = _get_row(
+                j,
+                n,
+                pool,
+                slot_of,
+                len_of,
+                owner,
+                stamp,
+                X,
+                x_sq,
+                K_full,
+                perm,
+                y,
+                kernel_id,
+                gamma,
+                coef0,
+                degree,
+                counts,
+            )
+            sign = -Cj if was_upper_j else Cj
+            for t in range(n):
+                G_bar[t] += sign * pool[s, t]
+
+    if active_size < n:
+        _reconstruct_gradient(
+            active_size,
+            alpha,
+            status,
+            G,
+            G_bar,
+            pool,
+            slot_of,
+            len_of,
+            owner,
+            stamp,
+            X,
+            x_sq,
+            K_full,
+            perm,
+            y,
+            kernel_id,
+            gamma,
+            coef0,
+            degree,
+            counts,
+        )
+    # rho: mean of y_t G_t over free α (they sit on the margin, where y_t f(x_t) = 1);
+    # with none free, the middle of the feasible interval [lb, ub]
+    ub = np.inf
+    lb = -np.inf
+    n_free = 0
+    sum_free = 0.0
+    for t in range(n):
+        yG = y[t] * G[t]
+        if status[t] == _UPPER:
+            if y[t] < 0:
+                ub = min(ub, yG)
+            else:
+                lb = max(lb, yG)
+        elif status[t] == _LOWER:
+            if y[t] > 0:
+                ub = min(ub, yG)
+            else:
+                lb = max(lb, yG)
+        else:
+            n_free += 1
+            sum_free += yG
+    rho = sum_free / n_free if n_free > 0 else (ub + lb) / 2.0
+    alpha_out = np.empty(n)
+    for t in range(n):
+        alpha_out[idx[t]] = alpha[t]
+    return alpha_out, rho, n_iter, counts[_EVALS], exit_status

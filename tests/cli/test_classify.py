@@ -1,0 +1,77 @@
+"""`linml classify`: held-out accuracy and support vectors for SVC; one-line errors (exit 2)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import load_wine
+from typer.testing import CliRunner
+
+from linml.cli._models import CLASSIFIERS
+from linml.cli.main import app
+from linml.svm import SVC
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def wine_csv(tmp_path):
+    path = tmp_path / "wine.csv"
+    load_wine(as_frame=True).frame.to_csv(path, index=False)
+    return path
+
+
+def _value(output, name):
+    line = next(line for line in output.splitlines() if name in line)
+    return line.split("│")[-2].strip()
+
+
+def test_svc_reports_accuracy_and_support_vectors(wine_csv):
+    result = runner.invoke(
+        app, ["classify", str(wine_csv), "--target", "target", "--model", "svc", "--C", "1"]
+    )
+    assert result.exit_code == 0, result.output
+    assert float(_value(result.output, "held-out accuracy")) > 0.93
+    assert int(_value(result.output, "support vectors")) > 0
+    assert _value(result.output, "train / test samples") == "133 / 45"
+
+
+@pytest.mark.parametrize("kernel,gamma", [("linear", None), ("rbf", "0.05"), ("poly", "auto")])
+def test_kernel_and_gamma_options(wine_csv, kernel, gamma):
+    args = ["classify", str(wine_csv), "-t", "target", "--kernel", kernel, "--seed", "3"]
+    args += ["--gamma", gamma] if gamma else []
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert float(_value(result.output, "held-out accuracy")) > 0.85
+
+
+def test_registry_builds_svc_from_generic_options():
+    est = CLASSIFIERS["svc"].build({"kernel": "linear", "C": 2.0, "gamma": "0.5", "hidden": "8"})
+    assert isinstance(est, SVC)
+    assert (est.kernel, est.C, est.gamma) == ("linear", 2.0, 0.5)
+
+
+@pytest.mark.parametrize(
+    "extra,message",
+    [
+        (["--model", "forest"], "unknown --model 'forest'"),
+        (["--test-size", "1.5"], "--test-size=1.5 must be in (0, 1)"),
+        (["--C", "-1"], "C=-1.0 must be a number in (0, inf)"),
+        (["--gamma", "inf"], "gamma=inf must be a finite number > 0"),
+        (["--gamma", "wide"], "gamma='wide' must be"),
+        (["--kernel", "laplace"], "kernel='laplace'"),
+    ],
+)
+def test_bad_options_fail_in_one_line(wine_csv, extra, message):
+    result = runner.invoke(app, ["classify", str(wine_csv), "--target", "target", *extra])
+    assert result.exit_code == 2
+    assert message in " ".join(result.output.split())
+    assert "Traceback" not in result.output
+
+
+def test_missing_target_and_one_class(tmp_path, wine_csv):
+    result = runner.invoke(app, ["classify", str(wine_csv), "--target", "label"])
+    assert result.exit_code == 2 and "target column 'label' not found" in result.output
+    path = tmp_path / "one.csv"
+    pd.DataFrame({"a": np.arange(6.0), "y": 1}).to_csv(path, index=False)
+    result = runner.invoke(app, ["classify", str(path), "--target", "y"])
+    assert result.exit_code == 2 and "one class only" in result.output

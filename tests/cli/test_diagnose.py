@@ -1,0 +1,182 @@
+"""`linml diagnose`: report on a CSV/Parquet table, JSON output, one-line errors with exit 2."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from linml.cli.main import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def table(tmp_path):
+    """A CSV with a planted collinearity (x3 = 2·x1 − x2), a duplicate, a constant and y."""
+    rng = np.random.default_rng(0)
+    x1, x2, noise = rng.standard_normal((3, 60))
+    df = pd.DataFrame(
+        {
+            "x1": x1,
+            "x2": x2,
+            "x3": 2 * x1 - x2 + 1e-9 * rng.standard_normal(60),
+            "x1_again": x1,
+            "one": 1.0,
+            "price": 3 * x1 + 0.1 * noise,
+        }
+    )
+    path = tmp_path / "data.csv"
+    df.to_csv(path, index=False)
+    return path
+
+
+def _no_traceback(result):
+    assert "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1, result.output
+
+
+def test_diagnose_prints_the_report(table):
+    result = runner.invoke(app, ["diagnose", str(table), "--target", "price"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "60 rows × 5 columns" in out
+    assert "x3 ≈ 2·x1 - x2" in out
+    assert "exact duplicate columns 'x1', 'x1_again'" in out
+    assert "constant column(s) 'one'" in out
+    assert "target y (numeric)" in out
+    assert "Ridge(alpha=" in out
+
+
+def test_diagnose_writes_json(table, tmp_path):
+    out = tmp_path / "report.json"
+    result = runner.invoke(app, ["diagnose", str(table), "--target", "price", "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"wrote {out}" in result.output.replace("\n", "")
+    report = json.loads(out.read_text())
+    assert report["feature_names"] == ["x1", "x2", "x3", "x1_again", "one"]
+    assert report["target_column"] == "price"
+    assert report["severity"] == "bad"
+    assert report["duplicate_groups"] == [["x1", "x1_again"]]
+    assert report["constant_columns"] == ["one"]
+    groups = {g["dependent"]: g for g in report["collinear_groups"]}
+    np.testing.assert_allclose(groups["x3"]["coefficients"]["x1"], 2.0, rtol=1e-6)
+    np.testing.assert_allclose(groups["x3"]["coefficients"]["x2"], -1.0, rtol=1e-6)
+    assert report["target"]["correlations"][0][0] in ("x1", "x1_again")
+    assert report["rank"] == 4  # x3 is collinear only up to 1e-9 noise
+    assert report["rank_at_target"] == 2  # standardized x1, x2, x3, x1_again
+
+
+def test_condition_target_option_changes_the_verdict(tmp_path):
+    rng = np.random.default_rng(1)
+    a, b, e = rng.standard_normal((3, 200))
+    path = tmp_path / "mild.csv"
+    pd.DataFrame({"a": a, "b": b, "c": a + b + 0.01 * e}).to_csv(path, index=False)
+    loose = runner.invoke(app, ["diagnose", str(path), "--json", str(tmp_path / "l.json")])
+    strict = runner.invoke(
+        app,
+        ["diagnose", str(path), "--condition-target", "10", "--json", str(tmp_path / "s.json")],
+    )
+    assert loose.exit_code == strict.exit_code == 0
+    assert json.loads((tmp_path / "l.json").read_text())["severity"] == "ok"
+    strict_report = json.loads((tmp_path / "s.json").read_text())
+    assert strict_report["severity"] == "warn"
+    assert strict_report["ridge_lambda"] > 0
+
+
+def test_nan_cells_are_reported_not_fatal(tmp_path):
+    path = tmp_path / "holes.csv"
+    path.write_text("a,b\n1,2\n2,\n3,7\n4,1\n5,9\n")
+    result = runner.invoke(app, ["diagnose", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "(row 1, 'b')" in result.output
+    assert "finite block only" in result.output
+
+
+def test_parquet_input(tmp_path):
+    path = tmp_path / "t.parquet"
+    pd.DataFrame({"u": [1.0, 2.0, 3.0, 4.0], "v": [0.0, 1.0, 0.0, 2.0]}).to_parquet(path)
+    result = runner.invoke(app, ["diagnose", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "well-conditioned" in result.output
+
+
+def test_non_numeric_column_is_one_line_error_unless_dropped(tmp_path):
+    path = tmp_path / "mixed.csv"
+    path.write_text("a,city,b,y\n1,Oslo,3,0\n2,Rome,1,1\n3,Oslo,4,0\n4,Lima,1,1\n")
+    out = tmp_path / "r.json"
+    result = runner.invoke(app, ["diagnose", str(path), "--target", "y", "--json", str(out)])
+    assert result.exit_code == 2
+    assert "non-numeric column(s) 'city'" in result.output
+    assert "--drop-non-numeric" in result.output
+    _no_traceback(result)
+    assert not out.exists()
+    ok = runner.invoke(
+        app, ["diagnose", str(path), "--target", "y", "--drop-non-numeric", "--json", str(out)]
+    )
+    assert ok.exit_code == 0, ok.output
+    report = json.loads(out.read_text())
+    assert report["feature_names"] == ["a", "b"]
+    assert report["dropped_non_numeric"] == ["city"]
+    assert "left out: 'city'" in ok.output
+
+
+def test_categorical_target_is_accepted(tmp_path):
+    path = tmp_path / "cls.csv"
+    path.write_text("a,b,label\n1,3,cat\n2,1,dog\n3,4,cat\n4,1,emu\n")
+    result = runner.invoke(app, ["diagnose", str(path), "--target", "label"])
+    assert result.exit_code == 0, result.output
+    assert "target y (categorical)" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["missing.csv"], "no such file"),
+        (["{table}", "--target", "nope"], "target column 'nope' not found"),
+        (["{table}", "--condition-target", "0.5"], "condition_target=0.5 must be a number > 1"),
+        (["{table}", "--near-duplicate-tol", "2"], "near_duplicate_tol=2.0"),
+        (["{bad_ext}"], "unknown file type '.xyz'"),
+        (["{empty}"], "cannot read"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_without_partial_json(tmp_path, table, args, message):
+    (tmp_path / "f.xyz").write_text("a\n1\n")
+    (tmp_path / "empty.csv").write_text("")
+    paths = {"table": table, "bad_ext": tmp_path / "f.xyz", "empty": tmp_path / "empty.csv"}
+    args = [a.format(**paths) for a in args]
+    if args[0] == "missing.csv":
+        args[0] = str(tmp_path / "missing.csv")
+    out = tmp_path / "r.json"
+    result = runner.invoke(app, ["diagnose", *args, "--json", str(out)])
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    _no_traceback(result)
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_existing_json_survives_a_failed_run(tmp_path):
+    out = tmp_path / "r.json"
+    out.write_text('{"previous": true}')
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b\nx,y\n")
+    result = runner.invoke(app, ["diagnose", str(bad), "--json", str(out)])
+    assert result.exit_code == 2
+    assert json.loads(out.read_text()) == {"previous": True}
+
+
+def test_json_into_missing_directory_is_one_line_error(table, tmp_path):
+    result = runner.invoke(app, ["diagnose", str(table), "--json", str(tmp_path / "no" / "r.json")])
+    assert result.exit_code == 2
+    assert "does not exist" in result.output
+    _no_traceback(result)
+
+
+def test_help_has_an_example():
+    result = runner.invoke(app, ["diagnose", "--help"])
+    assert result.exit_code == 0
+    assert "linml diagnose data.csv --target price" in result.output

@@ -1,0 +1,148 @@
+"""ImplicitALS: CG vs Cholesky, the dense-confidence oracle, monotone loss, API and bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.base import clone
+
+from linml.datasets.ratings import make_implicit_feedback
+from linml.exceptions import LinmlInputError
+from linml.io import load, save
+from linml.recommend import ImplicitALS, Interactions, leave_k_out_split, ranking_scores
+from tests.recommend._reference import implicit_rows_ref
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_implicit_feedback(200, 60, rank=3, interactions_per_user=8, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def fitted(data):
+    return ImplicitALS(
+        factors=6, reg=0.5, alpha=2.0, n_iter=6, solver="cholesky", dtype="float64", random_state=0
+    ).fit(data)
+
+
+def test_cg_matches_cholesky(data):
+    """Warm-started CG converges to the exact ALS iterates: same factors after enough steps."""
+    kw = dict(factors=4, reg=0.5, alpha=2.0, n_iter=5, dtype="float64", random_state=0)
+    chol = ImplicitALS(solver="cholesky", **kw).fit(data)
+    cg = ImplicitALS(solver="cg", cg_steps=8, **kw).fit(data)  # >= factors + bias: exact solves
+    np.testing.assert_allclose(cg.user_factors_, chol.user_factors_, rtol=1e-6, atol=1e-7)
+    cg3 = ImplicitALS(solver="cg", cg_steps=3, **{**kw, "n_iter": 15}).fit(data)
+    chol15 = ImplicitALS(solver="cholesky", **{**kw, "n_iter": 15}).fit(data)
+    assert cg3.loss_[-1] == pytest.approx(chol15.loss_[-1], rel=1e-2)
+
+
+def test_user_step_equals_dense_confidence_oracle(fitted, data):
+    """The final user half-step equals solving with the full dense C_u (no YtY trick)."""
+    M = Interactions.from_arrays(*data).matrix
+    X = implicit_rows_ref(M.indptr, M.indices, 1.0 + 2.0 * M.data, fitted.item_factors_, 0.5)
+    np.testing.assert_allclose(fitted.user_factors_, X, rtol=1e-9, atol=1e-10)
+
+
+@pytest.mark.parametrize("solver", ["cg", "cholesky"])
+def test_loss_is_monotone_and_matches_dense_formula(data, solver):
+    model = ImplicitALS(
+        factors=4, reg=0.3, alpha=3.0, n_iter=5, solver=solver, dtype="float64", random_state=1
+    ).fit(data)
+    trace = np.array(model.objective_trace_)
+    assert np.all(np.diff(trace) <= 1e-9 * trace[0])
+    R = Interactions.from_arrays(*data).matrix.toarray()
+    C = 1.0 + 3.0 * R
+    S = model.user_factors_ @ model.item_factors_.T
+    dense = (C * ((R > 0) - S) ** 2).sum() + 0.3 * (
+        (model.user_factors_**2).sum() + (model.item_factors_**2).sum()
+    )
+    assert model.loss_[-1] == pytest.approx(dense, rel=1e-9)
+
+
+def test_fold_in_equals_user_step(fitted, data):
+    users, items, counts = data
+    for u in (0, 5):
+        x = fitted.fold_in(items[users == u], counts[users == u])
+        np.testing.assert_allclose(x, fitted.user_factors_[u], atol=1e-10)
+
+
+def test_recommend_explain_similar(fitted, data):
+    users, items, _ = data
+    ids, scores = fitted.recommend(3, n=5)
+    assert not set(ids) & set(items[users == 3])
+    np.testing.assert_allclose(scores, fitted.predict([3] * 5, ids))
+    ex = fitted.explain(3, int(ids[0]))
+    assert ex.score == pytest.approx(scores[0], abs=1e-9)  # Cholesky fit: exact decomposition
+    sim, cos = fitted.similar_items(1, n=3)
+    assert 1 not in sim and np.all(np.abs(cos) <= 1 + 1e-12)
+    new_ids, _ = fitted.recommend("new", ratings=([1, 2], [3.0, 1.0]), n=4)
+    assert 1 not in new_ids and 2 not in new_ids
+    assert "cond(Y^T Y + reg I)" in str(fitted._explain())
+
+
+def test_ranking_beats_popularity(data):
+    """Held-out precision@10 beats ranking by popularity (taste is learned, not just counts)."""
+    train, test = leave_k_out_split(Interactions.from_arrays(*data), k=2, random_state=0)
+    model = ImplicitALS(factors=6, reg=0.5, alpha=2.0, n_iter=10, random_state=0).fit(train)
+    ours = ranking_scores(model, train, test, k=10)["precision@10"]
+    pop = np.bincount(train.cols, minlength=train.n_items).astype(float)
+    test_users = np.flatnonzero(np.diff(test.matrix.indptr))
+    S = np.tile(pop, (test_users.size, 1))
+    seen = train.matrix[test_users]
+    S[np.repeat(np.arange(test_users.size), np.diff(seen.indptr)), seen.indices] = -np.inf
+    from linml.recommend import precision_at_k
+    from linml.recommend._factor_model import topn_indices
+
+    assert ours > precision_at_k(topn_indices(S, 10), test.matrix[test_users], 10)
+
+
+def test_contract_and_persistence(tmp_path, fitted):
+    assert clone(fitted).get_params() == fitted.get_params()
+    save(fitted, tmp_path / "imp.npz")
+    back = load(tmp_path / "imp.npz")
+    np.testing.assert_array_equal(back.recommend(2, n=5)[0], fitted.recommend(2, n=5)[0])
+
+
+def test_bad_input():
+    with pytest.raises(LinmlInputError, match="factors=0"):
+        ImplicitALS(factors=0).fit(([0], [0]))
+    with pytest.raises(LinmlInputError, match=">= 0"):
+        ImplicitALS().fit(([0, 1], [0, 1], [1.0, -2.0]))
+    with pytest.raises(LinmlInputError, match="empty"):
+        ImplicitALS().fit(sp.csr_matrix((2, 2)))
+    model = ImplicitALS(factors=2, n_iter=2, random_state=0).fit(([0, 1], [0, 1]))
+    with pytest.raises(LinmlInputError, match="unknown user id 7"):
+        model.recommend(7)
+
+
+@pytest.mark.slow
+def test_precision_within_two_percent_of_implicit():
+    """Quality vs the `implicit` library: same factors/reg/iterations, c = 1 + alpha r."""
+    implicit_als = pytest.importorskip("implicit.cpu.als")
+    from threadpoolctl import threadpool_limits
+
+    from linml.recommend import precision_at_k
+    from linml.recommend._factor_model import topn_indices
+
+    data = make_implicit_feedback(3000, 800, rank=8, interactions_per_user=30, random_state=0)
+    train, test = leave_k_out_split(Interactions.from_arrays(*data), k=5, random_state=0)
+    test_users = np.flatnonzero(np.diff(test.matrix.indptr))
+    seen = train.matrix[test_users]
+
+    def p10(Xf, Yf):
+        S = (Xf[test_users] @ Yf.T).astype(float)
+        S[np.repeat(np.arange(test_users.size), np.diff(seen.indptr)), seen.indices] = -np.inf
+        return precision_at_k(topn_indices(S, 10), test.matrix[test_users], 10)
+
+    ours = ImplicitALS(factors=32, reg=1.0, alpha=2.0, n_iter=10, random_state=0).fit(train)
+    conf = train.matrix.copy()
+    conf.data = 1.0 + 2.0 * conf.data
+    with threadpool_limits(1, "blas"):  # implicit's advice: it parallelizes over users itself
+        peer = implicit_als.AlternatingLeastSquares(
+            factors=32, regularization=1.0, alpha=1.0, iterations=10, random_state=0
+        )
+        peer.fit(sp.csr_matrix(conf, dtype=np.float32), show_progress=False)
+    assert p10(ours.user_factors_, ours.item_factors_) >= 0.98 * p10(
+        peer.user_factors, peer.item_factors
+    )

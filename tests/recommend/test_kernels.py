@@ -1,0 +1,113 @@
+"""The numba kernels against their pure-NumPy twins (tests/recommend/_reference.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from linml.recommend import _kernels
+from tests.recommend._reference import cg_ref, implicit_rows_ref, ridge_rows_ref
+
+TOL = {np.float64: 1e-10, np.float32: 2e-4}
+
+
+def _problem(seed, n_rows=40, n_cols=15, k=4, density=0.3, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    M = sp.random(n_rows, n_cols, density=density, random_state=seed, format="csr")
+    M.data = rng.normal(3.0, 1.0, M.nnz)
+    Y = rng.standard_normal((n_cols, k)).astype(dtype)
+    return M, Y, rng
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_ridge_rows_matches_numpy_solve(seed, dtype):
+    """One explicit half-step = a dense solve per row, including empty rows (x = 0)."""
+    M, Y, rng = _problem(seed, dtype=dtype)
+    row_off = rng.standard_normal(M.shape[0]).astype(dtype)
+    col_off = rng.standard_normal(M.shape[1]).astype(dtype)
+    reg = np.full(Y.shape[1], 0.3, dtype=dtype)
+    w = np.maximum(np.diff(M.indptr), 1).astype(dtype)
+    X = np.zeros((M.shape[0], Y.shape[1]), dtype=dtype)
+    failed = np.zeros(M.shape[0], dtype=bool)
+    data = M.data.astype(dtype)
+    _kernels.ridge_rows(M.indptr, M.indices, data, Y, row_off, col_off, reg, w, X, failed)
+    expected = ridge_rows_ref(M.indptr, M.indices, data, Y, row_off, col_off, reg, w)
+    assert not failed.any()
+    np.testing.assert_allclose(X, expected, rtol=TOL[dtype], atol=TOL[dtype])
+
+
+def test_ridge_rows_flags_singular_systems():
+    """reg = 0 and fewer ratings than unknowns: not positive definite, flagged and zeroed."""
+    M, Y, _ = _problem(0, n_rows=5, n_cols=10, k=6, density=0.2)
+    X = np.ones((5, 6))
+    failed = np.zeros(5, dtype=bool)
+    _kernels.ridge_rows(
+        M.indptr,
+        M.indices,
+        M.data,
+        Y,
+        np.zeros(5),
+        np.zeros(10),
+        np.zeros(6),
+        np.ones(5),
+        X,
+        failed,
+    )
+    assert failed.all()
+    assert (X == 0).all()
+
+
+@pytest.mark.parametrize("steps", [1, 2, 5])
+def test_ridge_cg_rows_is_plain_cg(steps):
+    """The explicit CG kernel takes exactly the steps of textbook CG from the warm start."""
+    M, Y, rng = _problem(3)
+    reg = np.full(4, 0.5)
+    w = np.ones(M.shape[0])
+    X0 = rng.standard_normal((M.shape[0], 4))
+    X = X0.copy()
+    _kernels.ridge_cg_rows(
+        M.indptr, M.indices, M.data, Y, np.zeros(M.shape[0]), np.zeros(M.shape[1]), reg, w, X, steps
+    )
+    for u in range(M.shape[0]):
+        items = M.indices[M.indptr[u] : M.indptr[u + 1]]
+        A = Y[items].T @ Y[items] + 0.5 * np.eye(4)
+        b = Y[items].T @ M.data[M.indptr[u] : M.indptr[u + 1]]
+        np.testing.assert_allclose(X[u], cg_ref(A, b, X0[u], steps), rtol=1e-9, atol=1e-10)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_implicit_cholesky_matches_dense_confidence_solve(dtype):
+    """The Y^T Y + Y^T (C_u - I) Y trick equals the solve with the full dense C_u."""
+    M, Y, _ = _problem(4, dtype=dtype)
+    conf = (1.0 + 2.0 * np.abs(M.data)).astype(dtype)
+    G = (Y.T.astype(np.float64) @ Y + 0.1 * np.eye(4)).astype(dtype)
+    X = np.zeros((M.shape[0], 4), dtype=dtype)
+    failed = np.zeros(M.shape[0], dtype=bool)
+    _kernels.implicit_cholesky_rows(M.indptr, M.indices, conf, Y, G, X, failed)
+    expected = implicit_rows_ref(M.indptr, M.indices, conf, Y, 0.1)
+    np.testing.assert_allclose(X, expected, rtol=TOL[dtype] * 10, atol=TOL[dtype] * 10)
+
+
+def test_implicit_cg_converges_to_cholesky():
+    """With k steps CG is exact (k unknowns, exact arithmetic): it matches the Cholesky solve."""
+    M, Y, rng = _problem(5)
+    conf = 1.0 + 3.0 * np.abs(M.data)
+    G = Y.T @ Y + 0.1 * np.eye(4)
+    X_chol = np.zeros((M.shape[0], 4))
+    _kernels.implicit_cholesky_rows(
+        M.indptr, M.indices, conf, Y, G, X_chol, np.zeros(M.shape[0], dtype=bool)
+    )
+    X_cg = rng.standard_normal((M.shape[0], 4))
+    _kernels.implicit_cg_rows(M.indptr, M.indices, conf, Y, G, X_cg, 12)
+    np.testing.assert_allclose(X_cg, X_chol, rtol=1e-8, atol=1e-9)
+
+
+def test_pair_dots():
+    rng = np.random.default_rng(0)
+    P, Q = rng.standard_normal((6, 3)), rng.standard_normal((5, 3))
+    rows, cols = np.array([0, 5, 2]), np.array([4, 0, 2])
+    out = np.empty(3)
+    _kernels.pair_dots(rows, cols, P, Q, out)
+    np.testing.assert_allclose(out, (P[rows] * Q[cols]).sum(1))
