@@ -37,8 +37,8 @@ demo: $(VENV)/.installed
 	MPLBACKEND=Agg $(BIN)/linml tour --out linml-tour
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
 
 test: lint
 	MPLBACKEND=Agg $(BIN)/python -m pytest -n $(WORKERS) -q
@@ -47,8 +47,8 @@ test-slow: $(VENV)/.installed-dev
 	MPLBACKEND=Agg $(BIN)/python -m pytest -n $(WORKERS) -q -m slow
 
 format: $(VENV)/.installed-dev
-	$(BIN)/ruff format src tests benchmarks
-	$(BIN)/ruff check --fix src tests benchmarks
+	$(BIN)/ruff format src tests benchmarks scripts
+	$(BIN)/ruff check --fix src tests benchmarks scripts
 
 bench: $(VENV)/.installed-bench
 	for f in benchmarks/[a-z]*.py; do $(BIN)/python $$f || exit 1; done

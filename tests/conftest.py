@@ -24,3 +24,12 @@ RTOL = {np.float64: 1e-8, np.float32: 1e-4}
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(0)
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Tour chapters keep their figures until rendered; tests never render them all."""
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")

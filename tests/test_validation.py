@@ -53,3 +53,14 @@ def test_validate_params_messages():
         LinmlInputError, match=r"every entry of alpha must be a number in \[0, inf\)"
     ):
         validate_params("Ridge", {"alpha": [1.0, -2.0]}, spec)
+
+
+def test_nan_in_y_gives_its_position():
+    """Regression: scikit-learn's y check ran first and said only 'Input y contains NaN.'"""
+    from sklearn.base import BaseEstimator
+
+    from linml._validation import validate_data
+
+    y = np.array([1.0, 2.0, np.nan])
+    with pytest.raises(ValueError, match=r"y contains NaN at position 2"):
+        validate_data(BaseEstimator(), np.ones((3, 2)), y, multi_output=True)

@@ -213,6 +213,11 @@ def validate_data(
         if not (hasattr(y, "__len__") or hasattr(y, "shape") or hasattr(y, "__array__")):
             raise LinmlInputError(f"y must be array-like with one entry per sample; got {y!r}.")
         check_same_length(X, y)
+        if not allow_nonfinite and not sp.issparse(y):
+            # before scikit-learn's own check, so the message gives the position
+            y_arr = np.asarray(y)
+            if y_arr.dtype.kind in "fc":
+                check_finite(y_arr, "y")
     kwargs: dict[str, Any] = dict(
         reset=reset,
         accept_sparse=accept_sparse,

@@ -69,9 +69,7 @@ def _build_mlp(opts: dict[str, Any]) -> Any:
                 f"--hidden={hidden!r} must be comma-separated layer widths, e.g. 256,128."
             ) from e
         if not sizes or min(sizes) < 1:
-            raise LinmlInputError(
-                f"--hidden={hidden!r} must list widths >= 1, e.g. 256,128."
-            )
+            raise LinmlInputError(f"--hidden={hidden!r} must list widths >= 1, e.g. 256,128.")
         kwargs["hidden_layer_sizes"] = sizes
     if opts.get("epochs") is not None:
         kwargs["epochs"] = int(opts["epochs"])

@@ -1,0 +1,474 @@
+"""Principal component analysis: the eigenvectors of the covariance, found three ways.
+
+With centered data ``Xc = X − μ`` (n, p), the covariance is ``C = Xcᵀ Xc / (n − 1)``.
+Its eigendecomposition ``C = V diag(λ) Vᵀ`` (λ descending) and the SVD
+``Xc = U diag(S) Vt`` agree: ``V = Vtᵀ`` and ``λ = S² / (n − 1)``. PCA keeps the top
+``k`` eigenvectors as ``components_`` (rows) and projects ``Z = Xc Vₖ``.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+from typing import Any, ClassVar
+
+import numpy as np
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from linml._base import Explanation, LinmlEstimator
+from linml._validation import Interval, Options, check_random_state, validate_data
+from linml.decomposition import _la
+from linml.exceptions import LinmlInputError, NumericalWarning
+
+__all__ = ["PCA"]
+
+SOLVERS = ("auto", "covariance_eigh", "svd", "randomized")
+
+
+# ---------------------------------------------------------------------------- solvers
+# Each solver takes centered-data statistics and returns (components (r, p), S (r,), total_var):
+# the top-r right singular vectors of Xc, their singular values, and trace(C) = Σ all λ.
+
+
+def _solve_covariance_eigh(
+    n: int, M2: np.ndarray, k: int | None
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """C = M2 / (n − 1) = V diag(λ) Vᵀ (eigh); S = sqrt(λ (n − 1)). ``k=None``: all of them."""
+    C = M2 / max(n - 1, 1)  # covariance from the scatter matrix M2 = Xcᵀ Xc
+    lam, V = _la.eigh_sorted(C, k=k)
+    lam = np.maximum(lam, 0)  # C is PSD; round-off can make the smallest λ slightly negative
+    S = np.sqrt(lam * max(n - 1, 1))
+    return np.ascontiguousarray(V.T), S, float(np.trace(C))
+
+
+def _solve_svd(Xc: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """Xc = U diag(S) Vt (full thin SVD, signs fixed by Vt's rows)."""
+    _, S, Vt = _la.svd(Xc)
+    n = Xc.shape[0]
+    return Vt, S, float(np.sum(S.astype(np.float64) ** 2) / max(n - 1, 1))
+
+
+def _solve_randomized(
+    Xc: np.ndarray, k: int, n_oversamples: int, n_iter: int, random_state: Any
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Top-k of Xc by randomized SVD (Halko et al. 2011); total variance from ‖Xc‖_F²."""
+    _, S, Vt = _la.randomized_svd(
+        Xc,
+        k,
+        n_oversamples=n_oversamples,
+        n_iter=n_iter,
+        power_iteration_normalizer="lu",
+        random_state=random_state,
+    )
+    n = Xc.shape[0]
+    total = float(np.einsum("ij,ij->", Xc, Xc, dtype=np.float64)) / max(n - 1, 1)
+    return Vt, S, total
+
+
+def _auto_solver(n: int, p: int, n_components: Any) -> str:
+    """Shape rule: n ≫ p → eigh of the p×p covariance; big with small integer k → randomized; else SVD."""
+    if p <= 1000 and n >= 10 * p:
+        return "covariance_eigh"
+    is_int = isinstance(n_components, numbers.Integral)
+    if is_int and max(n, p) > 500 and n_components < 0.8 * min(n, p):
+        return "randomized"
+    return "svd"
+
+
+def _components_for_fraction(ratio: np.ndarray, fraction: float) -> int:
+    """Smallest k whose cumulative explained-variance ratio exceeds ``fraction`` (all for 1.0)."""
+    if fraction >= 1.0:
+        return ratio.size
+    k = int(np.searchsorted(np.cumsum(ratio), fraction, side="right")) + 1
+    return min(k, ratio.size)
+
+
+class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, LinmlEstimator):
+    """Principal component analysis: project onto the top eigenvectors of the covariance.
+
+    With ``μ`` the column means and ``Xc = X − μ`` (n, p), the covariance is
+    ``C = Xcᵀ Xc / (n − 1) = V diag(λ) Vᵀ`` (λ descending). PCA keeps the top ``k``
+    eigenvectors as the rows of ``components_`` (``Vₖᵀ``, each row's largest-|.| entry
+    positive) and maps ``x ↦ Vₖᵀ (x − μ)``, optionally divided by ``sqrt(λ)`` (``whiten``).
+
+    Parameters
+    ----------
+    n_components : int, float in (0, 1] or None, default=None
+        An int keeps that many components (at most ``min(n_samples, n_features)``); a float
+        keeps the smallest ``k`` whose explained-variance ratio sums to more than it
+        (1.0 keeps all); None keeps ``min(n_samples, n_features)``.
+    solver : {'auto', 'covariance_eigh', 'svd', 'randomized'}, default='auto'
+        How the spectrum is found (see Notes); the choice is recorded in ``solver_``.
+    whiten : bool, default=False
+        Divide the scores by ``sqrt(explained_variance_)`` so each has unit variance.
+    n_oversamples, n_iter : int, default=10, 4
+        Extra samples and power iterations of the randomized solver.
+    random_state : int, RandomState or None, default=None
+        Seed of the randomized solver.
+
+    Attributes
+    ----------
+    components_ : ndarray of shape (n_components_, n_features)
+        Principal axes ``Vₖᵀ`` (orthonormal rows).
+    explained_variance_ : ndarray of shape (n_components_,)
+        ``λ₁ ≥ … ≥ λₖ``, the variance of each score (``S² / (n − 1)``).
+    explained_variance_ratio_ : ndarray of shape (n_components_,)
+        ``λᵢ / trace(C)``.
+    singular_values_ : ndarray of shape (n_components_,)
+        ``S = sqrt(λ (n − 1))``, the singular values of ``Xc``.
+    mean_ : ndarray of shape (n_features,)
+        ``μ``.
+    noise_variance_ : float
+        ``σ² = (trace(C) − Σᵢ λᵢ) / (min(n, p) − k)``, the mean discarded variance: the
+        isotropic noise of probabilistic PCA (Tipping & Bishop, 1999).
+    n_components_ : int
+        ``k``.
+    n_samples_seen_ : int
+        Rows seen by ``fit`` / ``partial_fit``.
+    solver_ : str
+        The solver used.
+    scatter_ : ndarray of shape (n_features, n_features)
+        ``M2 = Xcᵀ Xc`` (only with the 'covariance_eigh' solver), kept for ``partial_fit``.
+
+    Notes
+    -----
+    Solvers (``auto`` picks by shape: ``covariance_eigh`` when ``p <= 1000`` and
+    ``n >= 10 p``; else ``randomized`` for an integer ``k < 0.8 min(n, p)`` when
+    ``max(n, p) > 500``; else ``svd``):
+
+    * ``covariance_eigh``: ``M2 = Xcᵀ Xc`` by blocked ``syrk`` on centered row blocks
+      (``n p²`` flops), then ``eigh(M2 / (n − 1))`` of a p×p matrix. It squares the
+      condition number, which only matters for directions with variance below
+      ``eps · λ₁``.
+    * ``svd``: ``Xc = U diag(S) Vt`` (LAPACK gesdd), ``λ = S² / (n − 1)``.
+    * ``randomized``: Halko–Martinsson–Tropp range finder on ``Xc`` for the top ``k``.
+
+    ``partial_fit`` streams: it merges each chunk's ``(count, mean, M2)`` with those seen
+    so far (Chan et al.'s update, equivalent to accumulating ``count, Σx, XᵀX`` but free
+    of cancellation), then re-solves the p×p eigenproblem, so chunks give the one-shot fit.
+
+    ``score_samples`` is the log-density under probabilistic PCA,
+    ``x ~ N(μ, Σ)`` with ``Σ = Vₖ diag(λ − σ²) Vₖᵀ + σ² I``, computed without a p×p
+    inverse: ``xᵀ Σ⁻¹ x = Σᵢ (vᵢᵀx)²/λᵢ + (‖x‖² − Σᵢ (vᵢᵀx)²)/σ²``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from linml.decomposition import PCA
+    >>> X = np.array([[2.0, 0.0], [0.0, 1.0], [-2.0, 0.0], [0.0, -1.0]])
+    >>> pca = PCA(n_components=1).fit(X)
+    >>> pca.components_, pca.explained_variance_ratio_.round(3), pca.solver_
+    (array([[1., 0.]]), array([0.8]), 'svd')
+    >>> pca.transform(X).ravel()
+    array([ 2.,  0., -2.,  0.])
+    """
+
+    _param_spec: ClassVar[dict[str, list[Any]]] = {
+        "n_components": [None, Interval(int, 1, None), Interval(float, 0, 1, closed="right")],
+        "solver": [Options(SOLVERS)],
+        "whiten": [bool],
+        "n_oversamples": [Interval(int, 0, None)],
+        "n_iter": [Interval(int, 0, None)],
+        "random_state": [None, Interval(int, 0, None), np.random.RandomState],
+    }
+
+    def __init__(
+        self,
+        n_components: int | float | None = None,
+        *,
+        solver: str = "auto",
+        whiten: bool = False,
+        n_oversamples: int = 10,
+        n_iter: int = 4,
+        random_state: Any = None,
+    ) -> None:
+        self.n_components = n_components
+        self.solver = solver
+        self.whiten = whiten
+        self.n_oversamples = n_oversamples
+        self.n_iter = n_iter
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ validation
+    def _check_n_components(self) -> None:
+        nc = self.n_components
+        if (
+            isinstance(nc, numbers.Real)
+            and not isinstance(nc, numbers.Integral | bool)
+            and not 0 < nc <= 1
+        ):
+            raise LinmlInputError(
+                f"PCA: n_components={nc!r} is a float, read as the fraction of variance to "
+                "keep, so it must be in (0, 1]; pass an int to ask for a number of components."
+            )
+        self._check_params()
+
+    def _requested_k(self, n: int, p: int) -> int | None:
+        """The integer k asked for (None for 'all' or a fraction), checked against min(n, p)."""
+        nc = self.n_components
+        if not isinstance(nc, numbers.Integral):
+            return None
+        if nc > min(n, p):
+            raise LinmlInputError(
+                f"n_components={nc} must be <= min(n_samples, n_features)={min(n, p)} "
+                f"(n_samples={n}, n_features={p}); lower n_components or pass a fraction "
+                "such as 0.95 to keep that share of the variance."
+            )
+        return int(nc)
+
+    # ------------------------------------------------------------------ fitting
+    def fit(self, X: Any, y: Any = None) -> PCA:
+        """Fit the principal axes of ``X`` (n_samples, n_features); ``y`` is ignored."""
+        self._check_n_components()
+        X = validate_data(self, X, ensure_min_samples=2)
+        n, p = X.shape
+        k = self._requested_k(n, p)
+        solver = self.solver if self.solver != "auto" else _auto_solver(n, p, self.n_components)
+        if solver == "randomized" and k is None:
+            raise LinmlInputError(
+                f"PCA: solver='randomized' finds only a fixed number of components; "
+                f"n_components={self.n_components!r} needs the whole spectrum — pass an int or "
+                "use solver='svd' or 'covariance_eigh'."
+            )
+        mean = X.mean(axis=0)
+        self.scatter_ = None
+        if solver == "covariance_eigh":
+            M2 = _la.centered_scatter(X, mean)
+            self._store_moments(n, mean, M2)
+            self._fit_from_moments()
+            return self
+        Xc = X - mean  # center before PCA: the axes of uncentered data point at the mean
+        if solver == "svd":
+            components, S, total = _solve_svd(Xc)
+        else:
+            rng = check_random_state(self.random_state)
+            components, S, total = _solve_randomized(Xc, k, self.n_oversamples, self.n_iter, rng)
+        self.n_samples_seen_ = n
+        self.mean_ = mean
+        self._store_spectrum(components, S, total, n, p, solver)
+        return self
+
+    def partial_fit(self, X: Any, y: Any = None) -> PCA:
+        """Update the fit with a chunk of rows; chunks together equal one ``fit`` on all rows.
+
+        Merges the chunk's ``(count, mean, M2)`` into the running statistics and re-solves
+        the ``n_features × n_features`` covariance eigenproblem (solver 'covariance_eigh').
+        """
+        self._check_n_components()
+        if self.solver not in ("auto", "covariance_eigh"):
+            raise LinmlInputError(
+                f"PCA.partial_fit streams the covariance matrix, so it needs solver='auto' or "
+                f"'covariance_eigh'; got solver={self.solver!r}."
+            )
+        first = getattr(self, "scatter_", None) is None
+        X = validate_data(self, X, reset=first)
+        n_b = X.shape[0]
+        mean_b = X.mean(axis=0)
+        M2_b = _la.centered_scatter(X, mean_b)
+        if first:
+            n, mean, M2 = n_b, mean_b, M2_b
+        else:
+            n, mean, M2 = _la.merge_moments(
+                self.n_samples_seen_, self.mean_, self.scatter_, n_b, mean_b, M2_b
+            )
+        p = X.shape[1]
+        if isinstance(self.n_components, numbers.Integral) and self.n_components > p:
+            raise LinmlInputError(
+                f"n_components={self.n_components} must be <= n_features={p}; lower n_components."
+            )
+        self._store_moments(n, mean.astype(X.dtype, copy=False), M2.astype(X.dtype, copy=False))
+        self._fit_from_moments()
+        return self
+
+    def _store_moments(self, n: int, mean: np.ndarray, M2: np.ndarray) -> None:
+        self.n_samples_seen_ = int(n)
+        self.mean_ = mean
+        self.scatter_ = M2
+
+    def _fit_from_moments(self) -> None:
+        n, p = self.n_samples_seen_, self.scatter_.shape[0]
+        nc = self.n_components
+        k = min(int(nc), p) if isinstance(nc, numbers.Integral) else None
+        components, S, total = _solve_covariance_eigh(n, self.scatter_, k)
+        self._store_spectrum(components, S, total, n, p, "covariance_eigh")
+
+    def _store_spectrum(
+        self, components: np.ndarray, S: np.ndarray, total: float, n: int, p: int, solver: str
+    ) -> None:
+        """Choose k, truncate, and set the spectral attributes (shared by every solver)."""
+        dtype = self.mean_.dtype
+        S = S[: min(n, p)]  # at most min(n, p) directions carry variance
+        components = components[: S.size]
+        lam = S.astype(np.float64) ** 2 / max(n - 1, 1)  # λ = S² / (n − 1)
+        ratio = lam / total if total > 0 else np.zeros_like(lam)
+        nc = self.n_components
+        if nc is None:
+            k = S.size
+        elif isinstance(nc, numbers.Integral):
+            k = min(int(nc), S.size)
+        else:
+            k = _components_for_fraction(ratio, float(nc))
+        rank_bound = min(n, p)
+        # σ² = mean discarded variance = (trace C − Σ kept λ) / (min(n, p) − k)
+        noise = max(total - float(lam[:k].sum()), 0.0) / (rank_bound - k) if k < rank_bound else 0.0
+        self.components_ = np.ascontiguousarray(components[:k], dtype=dtype)
+        self.explained_variance_ = lam[:k].astype(dtype)
+        self.explained_variance_ratio_ = ratio[:k].astype(dtype)
+        self.singular_values_ = S[:k].astype(dtype)
+        self.noise_variance_ = float(noise)
+        self.total_variance_ = float(total)
+        self.n_components_ = int(k)
+        self.solver_ = solver
+
+    # ------------------------------------------------------------------ transforms
+    def _scale(self) -> np.ndarray:
+        """sqrt(λ) floored at eps, so whitening never divides by zero."""
+        scale = np.sqrt(self.explained_variance_)
+        return np.maximum(scale, np.finfo(scale.dtype).eps)
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Scores ``Z = (X − μ) Vₖ`` (divided by ``sqrt(λ)`` when whitening), (n, k)."""
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False)
+        # (X − μ) Vₖ computed as X Vₖ − μ Vₖ: no centered copy of X
+        Z = X @ self.components_.T - self.mean_ @ self.components_.T
+        if self.whiten:
+            Z /= self._scale()
+        return Z
+
+    def inverse_transform(self, Z: Any) -> np.ndarray:
+        """Back to feature space: ``X̂ = Z Vₖᵀ + μ`` (un-whitening first), (n, p)."""
+        check_is_fitted(self)
+        Z = np.asarray(Z, dtype=self.components_.dtype)
+        if Z.ndim != 2 or Z.shape[1] != self.n_components_:
+            raise LinmlInputError(
+                f"inverse_transform expects scores of shape (n, {self.n_components_}); "
+                f"got shape {Z.shape}."
+            )
+        if self.whiten:
+            Z = Z * self._scale()
+        return Z @ self.components_ + self.mean_
+
+    @property
+    def _n_features_out(self) -> int:
+        return self.components_.shape[0]
+
+    # ------------------------------------------------------------------ probabilistic PCA
+    def _noise_for_density(self) -> float:
+        """σ² for the density; floored (with a warning) when it is 0 but k < p."""
+        p, k = self.components_.shape[1], self.n_components_
+        sigma2 = self.noise_variance_
+        if k < p and sigma2 <= 0:
+            top = float(self.explained_variance_[0]) if k else 1.0
+            sigma2 = max(top, 1.0) * np.finfo(np.float64).eps
+            warnings.warn(
+                f"PCA: the discarded variance is 0 but k={k} < n_features={p}: the data lie "
+                "in a subspace and the Gaussian density is degenerate; using σ² = eps·λ₁.",
+                NumericalWarning,
+                stacklevel=3,
+            )
+        return sigma2
+
+    def _kept_variances(self, sigma2: float) -> np.ndarray:
+        # probabilistic PCA never lets a kept variance fall below the noise floor σ²
+        return np.maximum(self.explained_variance_.astype(np.float64), sigma2)
+
+    def get_covariance(self) -> np.ndarray:
+        """Model covariance ``Σ = Vₖ diag(λ − σ²) Vₖᵀ + σ² I`` (n_features, n_features)."""
+        check_is_fitted(self)
+        V_t = self.components_.astype(np.float64)
+        sigma2 = self.noise_variance_
+        lam = self._kept_variances(sigma2)
+        cov = (V_t.T * (lam - sigma2)) @ V_t
+        cov[np.diag_indices_from(cov)] += sigma2
+        return cov
+
+    def get_precision(self) -> np.ndarray:
+        """``Σ⁻¹ = Vₖ diag(1/λ − 1/σ²) Vₖᵀ + I/σ²`` in closed form (no matrix inverse)."""
+        check_is_fitted(self)
+        V_t = self.components_.astype(np.float64)
+        p, k = V_t.shape[1], V_t.shape[0]
+        if k == p:
+            # all directions kept: Σ = V diag(λ) Vᵀ exactly
+            lam = self.explained_variance_.astype(np.float64)
+            if np.any(lam <= 0):
+                raise LinmlInputError(
+                    "PCA: a kept component has zero variance, so the covariance is singular "
+                    "and has no precision; fit with fewer components."
+                )
+            return (V_t.T / lam) @ V_t
+        sigma2 = self._noise_for_density()
+        lam = self._kept_variances(sigma2)
+        precision = (V_t.T * (1.0 / lam - 1.0 / sigma2)) @ V_t
+        precision[np.diag_indices_from(precision)] += 1.0 / sigma2
+        return precision
+
+    def score_samples(self, X: Any) -> np.ndarray:
+        """Log-likelihood of each row under probabilistic PCA, shape (n_samples,).
+
+        ``log p(x) = −½ [p log 2π + log det Σ + (x − μ)ᵀ Σ⁻¹ (x − μ)]`` with
+        ``log det Σ = Σᵢ log λᵢ + (p − k) log σ²``.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False)
+        Xr = X.astype(np.float64) - self.mean_  # residual from the mean, (n, p)
+        V_t = self.components_.astype(np.float64)
+        p, k = V_t.shape[1], V_t.shape[0]
+        Z = Xr @ V_t.T  # coordinates along the kept axes, (n, k)
+        if k == p:
+            lam = self.explained_variance_.astype(np.float64)
+            quad = np.sum(Z**2 / lam, axis=1)
+            logdet = float(np.sum(np.log(lam)))
+        else:
+            sigma2 = self._noise_for_density()
+            lam = self._kept_variances(sigma2)
+            in_span = np.sum(Z**2, axis=1)
+            residual = np.maximum(np.einsum("ij,ij->i", Xr, Xr) - in_span, 0.0)
+            quad = np.sum(Z**2 / lam, axis=1) + residual / sigma2
+            logdet = float(np.sum(np.log(lam)) + (p - k) * np.log(sigma2))
+        return -0.5 * (p * np.log(2 * np.pi) + logdet + quad)
+
+    def score(self, X: Any, y: Any = None) -> float:
+        """Average log-likelihood of the rows of ``X`` (see :meth:`score_samples`)."""
+        return float(np.mean(self.score_samples(X)))
+
+    # ------------------------------------------------------------------ explanation
+    def _explain(self) -> Explanation:
+        check_is_fitted(self)
+        lam = self.explained_variance_.astype(np.float64)
+        cumulative = float(np.sum(self.explained_variance_ratio_))
+        exp = Explanation(title=f"PCA ({self.solver_} solver)")
+        exp.add("n_components_", self.n_components_, "principal axes kept")
+        exp.add("explained_variance_", lam, "variance λᵢ of each score (covariance eigenvalues)")
+        exp.add("explained_variance_ratio_", self.explained_variance_ratio_, "λᵢ / trace(C)")
+        exp.add("cumulative ratio", cumulative, "share of the total variance kept")
+        exp.add(
+            "effective rank",
+            _la.effective_rank(singular_values=self.singular_values_.astype(np.float64)),
+            "exp(entropy) of the kept singular values: how many axes really matter",
+        )
+        exp.add(
+            "condition number (kept)",
+            _la.condition_number_from_spectrum(self.singular_values_),
+            "S₁ / Sₖ; λ₁/λₖ = its square, which the covariance solver works with",
+        )
+        exp.add("noise_variance_", self.noise_variance_, "mean discarded variance σ²")
+        exp.verdict = (
+            f"{self.n_components_} of {self.components_.shape[1]} axes keep "
+            f"{100 * cumulative:.1f}% of the variance."
+        )
+        if lam.size and lam[-1] <= lam[0] * np.finfo(np.float64).eps * 100:
+            exp.suggestions.append(
+                "some kept components have ~0 variance: the data are rank-deficient; keep fewer."
+            )
+        if self.whiten and lam.size and lam[-1] < 1e-6 * lam[0]:
+            exp.suggestions.append(
+                "whitening divides by sqrt(λ): tiny kept variances amplify noise a lot."
+            )
+        return exp
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags

@@ -1,0 +1,223 @@
+"""Truncated SVD (latent semantic analysis): the top-k singular triplets, no centering."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.linalg import svds
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from linml._base import Explanation, LinmlEstimator
+from linml._validation import Interval, Options, check_random_state, validate_data
+from linml.decomposition import _la
+from linml.exceptions import LinmlInputError
+
+__all__ = ["TruncatedSVD"]
+
+ALGORITHMS = ("randomized", "arpack")
+
+
+def _solve_randomized(
+    X: Any, k: int, n_oversamples: int, n_iter: int, rng: np.random.RandomState
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """X ≈ U diag(S) Vt by the randomized range finder (Halko et al. 2011), LU-normalized powers."""
+    return _la.randomized_svd(
+        X,
+        k,
+        n_oversamples=n_oversamples,
+        n_iter=n_iter,
+        power_iteration_normalizer="lu",
+        random_state=rng,
+    )
+
+
+def _solve_arpack(
+    X: Any, k: int, tol: float, rng: np.random.RandomState
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """X ≈ U diag(S) Vt by ARPACK (Lanczos on XᵀX implicitly), sorted descending, signs fixed."""
+    v0 = rng.uniform(-1, 1, min(X.shape))  # seeded start vector: reproducible Lanczos
+    U, S, Vt = svds(X, k=k, tol=tol, v0=v0, solver="arpack")
+    order = np.argsort(S)[::-1]  # svds returns ascending
+    U, Vt = _la.svd_flip_signs(U[:, order], Vt[order])
+    return U, S[order], Vt
+
+
+def _column_variances(X: Any) -> np.ndarray:
+    """Population variance of each column, E[x²] − E[x]² (sparse-aware, float64)."""
+    if sp.issparse(X):
+        mean = np.asarray(X.mean(axis=0), dtype=np.float64).ravel()
+        mean_sq = np.asarray(X.multiply(X).mean(axis=0), dtype=np.float64).ravel()
+        return np.maximum(mean_sq - mean**2, 0.0)
+    return np.var(X, axis=0, dtype=np.float64)
+
+
+class TruncatedSVD(ClassNamePrefixFeaturesOutMixin, TransformerMixin, LinmlEstimator):
+    """Top-k SVD ``X ≈ U diag(S) Vt`` without centering — works on sparse matrices (LSA).
+
+    ``components_ = Vt`` (k, p) and ``transform(X) = X Vtᵀ``; on the training data this
+    equals ``U diag(S)``. Unlike PCA the data are not centered (centering would densify a
+    sparse matrix), so the first component mostly follows the mean.
+
+    Parameters
+    ----------
+    n_components : int, default=2
+        ``k``; at most ``min(n_samples, n_features)`` (strictly less for 'arpack').
+    algorithm : {'randomized', 'arpack'}, default='randomized'
+        Randomized range finder, or ARPACK's Lanczos via ``scipy.sparse.linalg.svds``.
+    n_oversamples : int, default=10
+        Extra random samples of the randomized solver.
+    n_iter : int, default=5
+        Power iterations of the randomized solver.
+    tol : float, default=0.0
+        ARPACK tolerance (0: machine precision).
+    random_state : int, RandomState or None, default=None
+        Seed of the random test matrix / ARPACK start vector.
+
+    Attributes
+    ----------
+    components_ : ndarray of shape (n_components, n_features)
+        ``Vt``, orthonormal rows, each row's largest-|.| entry positive.
+    singular_values_ : ndarray of shape (n_components,)
+        ``S``, descending.
+    explained_variance_ : ndarray of shape (n_components,)
+        Variance of each column of ``X Vtᵀ`` (population, ddof=0).
+    explained_variance_ratio_ : ndarray of shape (n_components,)
+        ``explained_variance_`` divided by the total column variance of ``X``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy.sparse import csr_matrix
+    >>> from linml.decomposition import TruncatedSVD
+    >>> X = csr_matrix(np.array([[3.0, 0.0, 0.0], [0.0, 2.0, 0.0], [0.0, 0.0, 1.0]]))
+    >>> svd = TruncatedSVD(n_components=2, random_state=0).fit(X)
+    >>> svd.singular_values_.round(6)
+    array([3., 2.])
+    >>> np.abs(svd.components_).round(6)
+    array([[1., 0., 0.],
+           [0., 1., 0.]])
+    """
+
+    _param_spec: ClassVar[dict[str, list[Any]]] = {
+        "n_components": [Interval(int, 1, None)],
+        "algorithm": [Options(ALGORITHMS)],
+        "n_oversamples": [Interval(int, 0, None)],
+        "n_iter": [Interval(int, 0, None)],
+        "tol": [Interval(float, 0, None)],
+        "random_state": [None, Interval(int, 0, None), np.random.RandomState],
+    }
+
+    def __init__(
+        self,
+        n_components: int = 2,
+        *,
+        algorithm: str = "randomized",
+        n_oversamples: int = 10,
+        n_iter: int = 5,
+        tol: float = 0.0,
+        random_state: Any = None,
+    ) -> None:
+        self.n_components = n_components
+        self.algorithm = algorithm
+        self.n_oversamples = n_oversamples
+        self.n_iter = n_iter
+        self.tol = tol
+        self.random_state = random_state
+
+    def fit(self, X: Any, y: Any = None) -> TruncatedSVD:
+        """Fit the top ``n_components`` singular triplets of ``X`` (dense or sparse)."""
+        self.fit_transform(X)
+        return self
+
+    def fit_transform(self, X: Any, y: Any = None) -> np.ndarray:
+        """Fit and return ``U diag(S)`` (= ``X Vtᵀ``), shape (n_samples, n_components)."""
+        self._check_params()
+        X = validate_data(self, X, accept_sparse=("csr", "csc"))
+        n, p = X.shape
+        k = int(self.n_components)
+        limit = min(n, p) - (1 if self.algorithm == "arpack" else 0)
+        if k > limit:
+            bound = (
+                f"< min(n_samples, n_features)={min(n, p)} for algorithm='arpack'"
+                if self.algorithm == "arpack"
+                else f"<= min(n_samples, n_features)={min(n, p)}"
+            )
+            raise LinmlInputError(
+                f"n_components={k} must be {bound} (n_samples={n}, n_features={p}); "
+                "lower n_components."
+            )
+        rng = check_random_state(self.random_state)
+        if self.algorithm == "randomized":
+            U, S, Vt = _solve_randomized(X, k, self.n_oversamples, self.n_iter, rng)
+        else:
+            U, S, Vt = _solve_arpack(X, k, self.tol, rng)
+        dtype = X.dtype
+        Z = (U * S).astype(dtype, copy=False)  # scores U diag(S) = X Vtᵀ on the training rows
+        variances = np.var(Z, axis=0, dtype=np.float64)
+        total = float(_column_variances(X).sum())
+        self.components_ = np.ascontiguousarray(Vt, dtype=dtype)
+        self.singular_values_ = S.astype(dtype)
+        self.explained_variance_ = variances.astype(dtype)
+        self.explained_variance_ratio_ = (
+            variances / total if total > 0 else np.zeros_like(variances)
+        ).astype(dtype)
+        return Z
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Project: ``X Vtᵀ``, shape (n_samples, n_components)."""
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse=("csr", "csc"), reset=False)
+        return np.asarray(X @ self.components_.T)
+
+    def inverse_transform(self, Z: Any) -> np.ndarray:
+        """Back to feature space: ``Z Vt`` (the rank-k approximation of the rows)."""
+        check_is_fitted(self)
+        Z = np.asarray(Z, dtype=self.components_.dtype)
+        if Z.ndim != 2 or Z.shape[1] != self.components_.shape[0]:
+            raise LinmlInputError(
+                f"inverse_transform expects scores of shape (n, {self.components_.shape[0]}); "
+                f"got shape {Z.shape}."
+            )
+        return Z @ self.components_
+
+    @property
+    def _n_features_out(self) -> int:
+        return self.components_.shape[0]
+
+    def _explain(self) -> Explanation:
+        check_is_fitted(self)
+        S = self.singular_values_.astype(np.float64)
+        exp = Explanation(title=f"TruncatedSVD ({self.algorithm})")
+        exp.add("singular_values_", S, "S₁ ≥ … ≥ Sₖ of X (not centered)")
+        exp.add(
+            "explained_variance_ratio_",
+            self.explained_variance_ratio_,
+            "variance of each score column / total column variance of X",
+        )
+        exp.add(
+            "effective rank",
+            _la.effective_rank(singular_values=S),
+            "exp(entropy) of the kept singular values",
+        )
+        exp.add(
+            "condition number (kept)",
+            _la.condition_number_from_spectrum(S),
+            "S₁ / Sₖ of the rank-k approximation",
+        )
+        kept = float(np.sum(self.explained_variance_ratio_))
+        exp.verdict = f"{S.size} singular directions explain {100 * kept:.1f}% of X's variance."
+        if S.size > 1 and self.explained_variance_ratio_[0] < self.explained_variance_ratio_[1]:
+            exp.suggestions.append(
+                "the first component explains less variance than the second: it tracks the "
+                "(uncentered) mean; use PCA for centered directions on dense data."
+            )
+        return exp
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
