@@ -125,7 +125,7 @@ def main() -> None:
     else:
         bench_search(1_000_000, 128, 1000, 10, rows)
         bench_spectral(10_000, rows)
-        bench_pagerank(200_000, 1_000_000, rows)
+        bench_pagerank(200_000, 1_600_000, rows)
     header = ("case", "linml s", "peer s", "ratio", "same result", "peer")
     table = markdown_table(header, rows)
     print(table)
