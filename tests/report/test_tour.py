@@ -43,3 +43,14 @@ def test_failed_claim_marks_chapter():
 def test_discovered_chapters_have_unique_slugs():
     slugs = [c.slug for c in discover_chapters()]
     assert len(slugs) == len(set(slugs))
+
+
+def test_figures_are_closed_when_handed_over():
+    from linml.report.figures import plt
+
+    plt.close("all")
+    result = _good()
+    assert plt.get_fignums() == []  # rendered to PNG and closed at once
+    caption, data = result.figures[0]
+    assert caption == "a line"
+    assert data.startswith("iVBOR")  # base64 of the PNG signature

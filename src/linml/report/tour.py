@@ -35,10 +35,14 @@ class Claim:
 
 @dataclass
 class ChapterResult:
-    """What a chapter produced: claims, figures (caption, matplotlib Figure), prose (HTML)."""
+    """What a chapter produced: claims, figures (caption, base64 PNG), prose (HTML).
+
+    A figure is rendered to PNG and closed as soon as the chapter hands it over, so a
+    long tour never holds more than one chapter's figure open.
+    """
 
     claims: list[Claim] = field(default_factory=list)
-    figures: list[tuple[str, Figure]] = field(default_factory=list)
+    figures: list[tuple[str, str]] = field(default_factory=list)
     text: str = ""
     seconds: float = 0.0
     error: str | None = None
@@ -48,7 +52,7 @@ class ChapterResult:
         return bool(passed)
 
     def figure(self, caption: str, fig: Figure) -> None:
-        self.figures.append((caption, fig))
+        self.figures.append((caption, png_base64(fig)))
 
     @property
     def passed(self) -> bool:
@@ -161,8 +165,7 @@ def render_html(results: Sequence[tuple[Chapter, ChapterResult]], out_dir: str |
                     f"<td class='{cls}'>{word}</td></tr>"
                 )
             parts.append("</table>")
-        for caption, fig in result.figures:
-            data = png_base64(fig)
+        for caption, data in result.figures:
             parts.append(
                 f"<figure><img alt='{esc(caption)}' src='data:image/png;base64,{data}'>"
                 f"<figcaption>{esc(caption)}</figcaption></figure>"
