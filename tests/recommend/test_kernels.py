@@ -32,7 +32,9 @@ def test_ridge_rows_matches_numpy_solve(seed, dtype):
     X = np.zeros((M.shape[0], Y.shape[1]), dtype=dtype)
     failed = np.zeros(M.shape[0], dtype=bool)
     data = M.data.astype(dtype)
-    _kernels.ridge_rows(M.indptr, M.indices, data, Y, row_off, col_off, reg, w, X, failed)
+    sse = np.empty(M.shape[0])
+    _kernels.ridge_rows(M.indptr, M.indices, data, Y, row_off, col_off, reg, w, X, failed, sse)
+    assert np.all(sse >= 0)
     expected = ridge_rows_ref(M.indptr, M.indices, data, Y, row_off, col_off, reg, w)
     assert not failed.any()
     np.testing.assert_allclose(X, expected, rtol=TOL[dtype], atol=TOL[dtype])
@@ -54,6 +56,7 @@ def test_ridge_rows_flags_singular_systems():
         np.ones(5),
         X,
         failed,
+        np.empty(5),
     )
     assert failed.all()
     assert (X == 0).all()
@@ -67,14 +70,49 @@ def test_ridge_cg_rows_is_plain_cg(steps):
     w = np.ones(M.shape[0])
     X0 = rng.standard_normal((M.shape[0], 4))
     X = X0.copy()
+    sse = np.empty(M.shape[0])
     _kernels.ridge_cg_rows(
-        M.indptr, M.indices, M.data, Y, np.zeros(M.shape[0]), np.zeros(M.shape[1]), reg, w, X, steps
+        M.indptr,
+        M.indices,
+        M.data,
+        Y,
+        np.zeros(M.shape[0]),
+        np.zeros(M.shape[1]),
+        reg,
+        w,
+        X,
+        steps,
+        sse,
     )
     for u in range(M.shape[0]):
         items = M.indices[M.indptr[u] : M.indptr[u + 1]]
         A = Y[items].T @ Y[items] + 0.5 * np.eye(4)
         b = Y[items].T @ M.data[M.indptr[u] : M.indptr[u + 1]]
         np.testing.assert_allclose(X[u], cg_ref(A, b, X0[u], steps), rtol=1e-9, atol=1e-10)
+
+
+@pytest.mark.parametrize("solver", ["cholesky", "cg"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_half_steps_report_squared_error_of_incoming_factors(solver, dtype):
+    """sse[u] = sum_j (r_uj - row_off[u] - col_off[j] - y_j^T x_u)^2 at x_u before the solve."""
+    M, Y, rng = _problem(6, dtype=dtype)
+    row_off = rng.standard_normal(M.shape[0]).astype(dtype)
+    col_off = rng.standard_normal(M.shape[1]).astype(dtype)
+    X0 = rng.standard_normal((M.shape[0], Y.shape[1])).astype(dtype)
+    X = X0.copy()
+    sse = np.full(M.shape[0], -1.0)
+    data = M.data.astype(dtype)
+    args = (M.indptr, M.indices, data, Y, row_off, col_off)
+    rest = (np.full(Y.shape[1], 0.3, dtype=dtype), np.ones(M.shape[0], dtype=dtype), X)
+    if solver == "cg":
+        _kernels.ridge_cg_rows(*args, *rest, 2, sse)
+    else:
+        _kernels.ridge_rows(*args, *rest, np.zeros(M.shape[0], dtype=bool), sse)
+    rows = np.repeat(np.arange(M.shape[0]), np.diff(M.indptr))
+    X64, Y64 = X0.astype(np.float64), Y.astype(np.float64)
+    e = data - row_off[rows] - col_off[M.indices] - np.sum(X64[rows] * Y64[M.indices], axis=1)
+    expected = np.bincount(rows, weights=e**2, minlength=M.shape[0])
+    np.testing.assert_allclose(sse, expected, rtol=TOL[dtype] * 10, atol=TOL[dtype] * 10)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -111,3 +149,12 @@ def test_pair_dots():
     out = np.empty(3)
     _kernels.pair_dots(rows, cols, P, Q, out)
     np.testing.assert_allclose(out, (P[rows] * Q[cols]).sum(1))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_weighted_sq_norm_matches_numpy(dtype):
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((30, 5)).astype(dtype)
+    w = rng.uniform(0.5, 3.0, 30).astype(dtype)
+    expected = float((w.astype(np.float64) * (X.astype(np.float64) ** 2).sum(1)).sum())
+    assert _kernels.weighted_sq_norm(X, w) == pytest.approx(expected, rel=1e-12)

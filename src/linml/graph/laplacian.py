@@ -94,15 +94,41 @@ def laplacian(A: Any, kind: str = "unnormalized") -> sp.csr_matrix:
 def _laplacian(A: sp.csr_matrix, kind: str) -> sp.csr_matrix:
     d = degree(A)
     if kind == "unnormalized":
-        return sp.csr_matrix(sp.diags(d) - A)
+        return _diag_minus(d, A)
     has_edges = (d > 0).astype(np.float64)
     if kind == "symmetric":
         s = _inv_sqrt_degree(d)
         # L_sym = I' − S A S, with I' the identity restricted to non-isolated nodes
-        return sp.csr_matrix(sp.diags(has_edges) - sp.diags(s) @ A @ sp.diags(s))
+        return _diag_minus(has_edges, _scale(A, s, s))
     inv_d = np.zeros_like(d)
     np.divide(1.0, d, out=inv_d, where=d > 0)
-    return sp.csr_matrix(sp.diags(has_edges) - sp.diags(inv_d) @ A)
+    return _diag_minus(has_edges, _scale(A, inv_d, None))
+
+
+def _scale(A: sp.csr_matrix, left: np.ndarray, right: np.ndarray | None) -> sp.csr_matrix:
+    """diag(left) A diag(right) by scaling the stored entries (no sparse products)."""
+    A = sp.csr_matrix(A)
+    rows = np.repeat(np.arange(A.shape[0]), np.diff(A.indptr))
+    data = A.data * left[rows]
+    if right is not None:
+        data *= right[A.indices]
+    return sp.csr_matrix((data, A.indices.copy(), A.indptr.copy()), shape=A.shape)
+
+
+def _diag_minus(diag: np.ndarray, A: sp.csr_matrix) -> sp.csr_matrix:
+    """diag(diag) − A as CSR, built in one COO pass."""
+    A = sp.coo_matrix(A)
+    n = A.shape[0]
+    idx = np.arange(n)
+    out = sp.coo_matrix(
+        (
+            np.concatenate([diag, -A.data]),
+            (np.concatenate([idx, A.row]), np.concatenate([idx, A.col])),
+        ),
+        shape=A.shape,
+    ).tocsr()
+    out.sum_duplicates()
+    return out
 
 
 def smallest_eigenpairs(

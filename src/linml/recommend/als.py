@@ -225,41 +225,67 @@ class ALS(FactorRecommender):
         data_t = Mt.data.astype(dt)
         self.train_rmse_, self.val_rmse_, self.objective_trace_ = [], [], []
         failed_total = 0
+        monitor = bool(self.verbose) or logger.isEnabledFor(logging.INFO)
 
-        def objective() -> float:
-            e = data - self._cell_predictions(rows, cols, Pa, Qa)
-            penalty = (w_u * (Pa.astype(np.float64) ** 2).sum(1)).sum()
-            penalty += (w_i * (Qa.astype(np.float64) ** 2).sum(1)).sum()
+        def penalty() -> float:
+            pen = _kernels.weighted_sq_norm(Pa, w_u) + _kernels.weighted_sq_norm(Qa, w_i)
             for coef in (self.user_feature_coef_, self.item_feature_coef_):
                 if coef is not None:
-                    penalty += coef @ coef
-            return float(e.astype(np.float64) @ e + self.reg * penalty)
+                    pen += coef @ coef
+            return float(self.reg * pen)
+
+        def sse_now() -> float:
+            e = data - self._cell_predictions(rows, cols, Pa, Qa)
+            return float(e.astype(np.float64) @ e)
+
+        # L = sse + penalty after every step. Each half-step kernel returns the squared error
+        # of the model it starts from, so the sse of step s is read off at step s + 1 for
+        # free; only a feature step, a monitored sweep and the very last step pay a pass.
+        sse_trace: list[float] = []
+        pen_trace: list[float] = []
+        sweep_ends: list[int] = []
+
+        def fill(sse_before: float) -> None:
+            if sse_trace and np.isnan(sse_trace[-1]):
+                sse_trace[-1] = sse_before
 
         with progress_bar(self.verbose, "ALS", self.n_iter) as advance:
             for it in range(self.n_iter):
                 if F is not None or G is not None:
+                    fill(sse_now())
                     self._feature_step(M, rows, cols, data, Pa, Qa, F, G)
-                    self.objective_trace_.append(objective())
+                    sse_trace.append(sse_now())
+                    pen_trace.append(penalty())
                 # item half-step: rows = items, Y = [P, 1], t = r - mu - b_u - a^T f_u - c^T g_i
                 Y = self._augment(Pa, k, dt)
                 col_off = (self.global_mean_ + self.user_offset_ + self._bias(Pa, k)).astype(dt)
-                failed_total += self._half_step(
+                failed, sse = self._half_step(
                     Mt, data_t, Y, self.item_offset_.astype(dt), col_off, reg_diag, w_i, Qa
                 )
-                self.objective_trace_.append(objective())
+                failed_total += failed
+                fill(sse)
+                sse_trace.append(np.nan)
+                pen_trace.append(penalty())
                 # user half-step: rows = users, Y = [Q, 1]
                 Y = self._augment(Qa, k, dt)
                 col_off = (self.global_mean_ + self.item_offset_ + self._bias(Qa, k)).astype(dt)
-                failed_total += self._half_step(
+                failed, sse = self._half_step(
                     M, data, Y, self.user_offset_.astype(dt), col_off, reg_diag, w_u, Pa
                 )
-                self.objective_trace_.append(objective())
-                e = data - self._cell_predictions(rows, cols, Pa, Qa)
-                self.train_rmse_.append(float(np.sqrt(np.mean(e.astype(np.float64) ** 2))))
+                failed_total += failed
+                fill(sse)
+                sse_trace.append(sse_now() if monitor or it == self.n_iter - 1 else np.nan)
+                pen_trace.append(penalty())
+                sweep_ends.append(len(sse_trace) - 1)
+                self.train_rmse_.append(float(np.sqrt(sse_trace[-1] / data.shape[0])))
                 if val is not None:
                     pred = self._cell_predictions(val[0], val[1], Pa, Qa)
                     self.val_rmse_.append(float(np.sqrt(np.mean((val[2] - pred) ** 2))))
-                advance(self._progress_text(it))
+                if monitor:
+                    advance(self._progress_text(it))
+        # the unmonitored sweeps' sse arrived one step late: fill their train RMSE now
+        self.train_rmse_ = [float(np.sqrt(sse_trace[i] / data.shape[0])) for i in sweep_ends]
+        self.objective_trace_ = [s + p for s, p in zip(sse_trace, pen_trace, strict=True)]
         if failed_total:
             warnings.warn(
                 f"ALS: {failed_total} ridge systems were not positive definite and were set to "
@@ -292,7 +318,9 @@ class ALS(FactorRecommender):
             Y[:, k] = 1.0
         return Y
 
-    def _half_step(self, M, data, Y, row_off, col_off, reg_diag, weight, X) -> int:
+    def _half_step(self, M, data, Y, row_off, col_off, reg_diag, weight, X) -> tuple[int, float]:
+        """Solve every row's system in place in X. Returns (failed rows, sse before the step)."""
+        sse = np.empty(X.shape[0], dtype=np.float64)
         if self.solver == "cg":
             _kernels.ridge_cg_rows(
                 M.indptr,
@@ -305,13 +333,14 @@ class ALS(FactorRecommender):
                 weight,
                 X,
                 self.cg_steps,
+                sse,
             )
-            return 0
+            return 0, float(sse.sum())
         failed = np.zeros(X.shape[0], dtype=np.bool_)
         _kernels.ridge_rows(
-            M.indptr, M.indices, data, Y, row_off, col_off, reg_diag, weight, X, failed
+            M.indptr, M.indices, data, Y, row_off, col_off, reg_diag, weight, X, failed, sse
         )
-        return int(failed.sum())
+        return int(failed.sum()), float(sse.sum())
 
     def _cell_predictions(self, rows, cols, Pa, Qa) -> np.ndarray:
         """r̂ on the given cells (float64). (n_cells,)"""
@@ -525,6 +554,7 @@ class ALS(FactorRecommender):
             weight,
             X,
             failed,
+            np.empty(1),
         )
         if failed[0]:
             warnings.warn(
