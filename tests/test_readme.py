@@ -30,11 +30,13 @@ def test_ci_calls_make_test():
 
 @pytest.mark.slow
 def test_python_examples_run(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
+    monkeypatch.chdir(tmp_path)  # blocks write files: keep them out of the checkout
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))  # blocks import benchmark helpers
     blocks = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
     assert blocks
+    namespace = {"__name__": "__readme__"}  # one session, like a reader pasting in order
     for i, block in enumerate(blocks):
         try:
-            exec(compile(block, f"README block {i}", "exec"), {"__name__": "__readme__"})
+            exec(compile(block, f"README block {i}", "exec"), namespace)
         except Exception as e:  # report which block failed
             raise AssertionError(f"README python block {i} failed: {e!r}\n{block}") from e
