@@ -141,7 +141,8 @@ def smallest_eigenpairs(
     ``(L − σI)⁻¹`` are ``1/(λ + |σ|)``, so those of ``L`` nearest 0 become huge and
     well separated — Lanczos converges in a handful of steps even when 0 is a repeated
     eigenvalue (a disconnected graph). ``L − σI`` is symmetric positive definite with
-    condition ≤ ``(λ_max + |σ|)/|σ|`` ≈ 10⁶, so its sparse LU is accurate; a shift farther
+    condition ≤ ``(λ_max + |σ|)/|σ|`` ≈ 10⁶, so its sparse LU (minimum-degree ordering on
+    ``Aᵀ + A``, diagonal pivots — the matrix is SPD) is accurate; a shift farther
     away (e.g. −1) squeezes the wanted eigenvalues together and takes thousands of steps.
     Eigenvector signs are fixed (largest-|.| component positive).
     """
@@ -155,7 +156,16 @@ def smallest_eigenpairs(
         v0 = rng.uniform(-1, 1, n)
         sigma = -1e-6 * max(1.0, float(L.diagonal().max()))
         ncv = min(n - 1, max(2 * k + 1, 20))
-        w, V = spla.eigsh(sp.csc_matrix(L), k=k, sigma=sigma, which="LM", v0=v0, ncv=ncv)
+        # L − σI is SPD: a symmetric fill-reducing order (minimum degree on Aᵀ+A) with
+        # diagonal pivoting halves the fill of SuperLU's default COLAMD, and the factor time
+        L_csc = sp.csc_matrix(L)
+        lu = spla.splu(
+            sp.csc_matrix(L_csc - sigma * sp.identity(n, format="csc")),
+            permc_spec="MMD_AT_PLUS_A",
+            options={"SymmetricMode": True},
+        )
+        op = spla.LinearOperator((n, n), matvec=lu.solve, dtype=np.float64)
+        w, V = spla.eigsh(L_csc, k=k, sigma=sigma, which="LM", v0=v0, ncv=ncv, OPinv=op)
         order = np.argsort(w)
         w, V = w[order], V[:, order]
         idx = np.argmax(np.abs(V), axis=0)
