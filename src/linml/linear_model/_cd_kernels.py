@@ -34,9 +34,12 @@ SPARSE = 1
 GRAM = 2
 
 _JIT = dict(cache=True, fastmath=False, nogil=True)
+# the O(n) column reductions may be reassociated so LLVM vectorizes them (no nnan/ninf: a
+# NaN must still propagate into norm2 for the caller's finiteness check)
+_JIT_REDUCE = dict(cache=True, fastmath={"reassoc", "contract"}, nogil=True)
 
 
-@njit(**_JIT)
+@njit(**_JIT_REDUCE)
 def _col_dot(mode, center, j, Xf, n_rows, data, indices, indptr, x_mean, q, state, ssum):
     """x̃_jᵀr for the current residual (see the module docstring for each mode)."""
     if mode == DENSE:
@@ -332,7 +335,7 @@ def apply_updates(mode, center, Xf, n_rows, data, indices, indptr, x_mean, state
             )  # fmt: skip
 
 
-@njit(**_JIT)
+@njit(**_JIT_REDUCE)
 def dense_column_stats(Xf, n_rows, y, center, mean, norm2, xty):
     """Per column, in one pass over X: mean μ_j, ‖x_j − μ_j‖² and (x_j − μ_j)ᵀy.
 
