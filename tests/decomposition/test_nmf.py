@@ -166,12 +166,27 @@ def test_transform_solves_the_nnls_problem_per_row():
         np.testing.assert_allclose(W[i], w, atol=1e-6 * max(1.0, w.max()))
 
 
-def test_fit_transform_equals_transform_on_training_data():
-    """fit_transform re-solves W for the final H exactly as transform does."""
+def test_fit_transform_and_transform_solve_the_same_problem():
+    """fit_transform's W (warm-started) and transform's (from 0) minimize the same NNLS."""
     X = _low_rank()
     model = NMF(4, max_iter=50, tol=0, random_state=0)
     W = model.fit_transform(X)
-    np.testing.assert_allclose(model.transform(X), W, rtol=1e-12, atol=1e-14)
+    W_t = model.transform(X)
+    H = model.components_
+    f_fit = np.linalg.norm(X - W @ H) ** 2
+    f_tr = np.linalg.norm(X - W_t @ H) ** 2
+    assert f_tr == pytest.approx(f_fit, rel=1e-8)
+    np.testing.assert_allclose(W_t, W, rtol=1e-3, atol=1e-5)
+
+
+@pytest.mark.parametrize("max_iter", [1, 3, 20])
+def test_final_w_solve_never_worse_than_the_iterate(max_iter):
+    """However small the budget, the reported error is at most the last iterate's."""
+    rng = np.random.default_rng(0)
+    X = rng.random((300, 8)) @ rng.random((8, 120)) + 0.1 * rng.random((300, 120))
+    model = NMF(8, max_iter=max_iter, tol=0, random_state=0).fit(X)
+    last = np.sqrt(2.0 * model.objective_path_[-1])
+    assert model.reconstruction_err_ <= last * (1 + 1e-10)
 
 
 # ---------------------------------------------------------------------------- properties

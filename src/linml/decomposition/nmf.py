@@ -49,6 +49,9 @@ _GEMM_SPEEDUP = 10.0
 _MU_EPS = float(np.finfo(np.float32).eps)
 # stopping ratio of the final/transform W-solve when tol = 0 (a fixed budget for the fit)
 _SOLVE_W_DELTA = 1e-6
+# sweeps allowed to that W-solve however small max_iter is: a cold start from W = 0 needs
+# tens to hundreds of sweeps (it stops early on the δ rule)
+_SOLVE_W_MIN_SWEEPS = 1000
 # up to this size the solver keeps a C-ordered copy of Xᵀ for the W-step's GEMM
 _XT_COPY_MAX_BYTES = 32 << 20
 
@@ -283,19 +286,30 @@ def _solve(
 
 
 def _solve_W(
-    X: Any, H: np.ndarray, l1_W: float, l2_W: float, max_sweeps: int, delta: float
+    X: Any,
+    H: np.ndarray,
+    l1_W: float,
+    l2_W: float,
+    max_iter: int,
+    delta: float,
+    Wt0: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``Wt = Wᵀ`` minimizing ``½‖X − W H‖² + l1_W ‖W‖₁ + ½ l2_W ‖W‖²`` over W >= 0, and ``H Xᵀ``.
 
-    A convex non-negative least-squares problem per row of W: HALS sweeps from W = 0 until
-    a sweep's step is at most ``delta`` times the first one (or ``max_sweeps``); ``delta=0``
-    (a fit with ``tol=0``) uses 1e-6, accurate far beyond what the factorization means.
+    A convex non-negative least-squares problem per row of W: HALS sweeps from ``Wt0``
+    (W = 0 when None) until a sweep's step is at most ``delta`` times the first one, or
+    ``max(max_iter, _SOLVE_W_MIN_SWEEPS)`` sweeps; ``delta=0`` (a fit with ``tol=0``) uses
+    1e-6, accurate far beyond what the factorization means. Each sweep lowers the convex
+    objective, so a warm start can only improve on ``Wt0``.
     """
     delta = delta if delta > 0 else _SOLVE_W_DELTA
     C_W = _H_Xt(X, H)  # (k, n)
     G, C = _penalized(H @ H.T, C_W, l1_W, l2_W)
-    Wt = np.zeros((H.shape[0], X.shape[0]), dtype=H.dtype)
-    hals_sweeps(Wt, G, np.ascontiguousarray(C), max(max_sweeps, 1), delta)
+    if Wt0 is None:
+        Wt = np.zeros((H.shape[0], X.shape[0]), dtype=H.dtype)
+    else:
+        Wt = np.array(Wt0, dtype=H.dtype, order="C")
+    hals_sweeps(Wt, G, np.ascontiguousarray(C), max(max_iter, _SOLVE_W_MIN_SWEEPS), delta)
     return Wt, C_W
 
 
@@ -510,9 +524,10 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, LinmlEstimator):
                 ConvergenceWarning,
                 stacklevel=2,
             )
-        # W for the final H, solved as transform solves it: fit_transform(X) == transform(X)
+        # W for the final H: the NNLS problem that transform solves, warm-started at the
+        # iterate (so never worse than it); both land on its minimizer up to the δ rule
         l1_W, l2_W = regs[0], regs[1]
-        Wt, C_W = _solve_W(X, H, l1_W, l2_W, int(self.max_iter), float(self.tol))
+        Wt, C_W = _solve_W(X, H, l1_W, l2_W, int(self.max_iter), float(self.tol), Wt0=Wt)
         HHt = H @ H.T
         residual_sq = _residual_sq(_squared_norm(X), _sum64(C_W, Wt), Wt @ Wt.T, HHt)
         self.components_ = H
