@@ -54,6 +54,35 @@ def _powi(base, exponent):
     return result
 
 
+@numba.njit(cache=True, inline="always")
+def _exp_nonpositive(x):
+    """e^x for x <= 0, as (Taylor₈(x/4096))^(2^12): branch-free arithmetic that LLVM
+    vectorizes (libm's exp is a scalar call, ~6× slower here). Relative error < 3e-9 —
+    far below the float32 the kernel row is stored in; 0 below −745 (where e^x underflows)."""
+    if x < -745.0:
+        return 0.0
+    y = x * (1.0 / 4096.0)  # |y| <= 0.182: the degree-8 Taylor tail is < 7e-13
+    p = 1.0 + y * (
+        1.0
+        + y
+        * (
+            0.5
+            + y
+            * (
+                1.0 / 6.0
+                + y
+                * (
+                    1.0 / 24.0
+                    + y * (1.0 / 120.0 + y * (1.0 / 720.0 + y * (1.0 / 5040.0 + y / 40320.0)))
+                )
+            )
+        )
+    )
+    for _ in range(12):  # e^x = (e^y)^4096; each squaring doubles the relative error
+        p = p * p
+    return p
+
+
 @numba.njit(cache=True)
 def _fill_row(
     pool, slot, i, start, stop, X, x_sq, K_full, perm, y, kernel_id, gamma, coef0, degree, counts
@@ -76,7 +105,7 @@ def _fill_row(
             # ‖x_i − x_t‖² = ‖x_i‖² − 2 x_iᵀx_t + ‖x_t‖², clipped at 0 against round-off
             for t in range(start, stop):
                 d = x_sq[i] + x_sq[t] - 2.0 * dots[t - start]
-                row[t] = np.exp(-gamma * max(d, 0.0))
+                row[t] = _exp_nonpositive(-gamma * max(d, 0.0))
         elif kernel_id == POLY:
             d_int = int(degree)
             for t in range(start, stop):
