@@ -15,6 +15,9 @@ matplotlib.use("Agg")
 settings.register_profile(
     "linml", max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
+# CI (.ci/run) draws the same examples every run, so a red build is reproducible and never
+# a one-off draw; local runs keep exploring new examples.
+settings.register_profile("ci", parent=settings.get_profile("linml"), derandomize=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "linml"))
 
 # dtype-aware tolerances, declared once
