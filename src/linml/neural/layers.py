@@ -21,6 +21,7 @@ vectorized operation.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -43,7 +44,7 @@ __all__ = [
 ]
 
 
-class Layer:
+class Layer(ABC):
     """Base class: ``forward`` caches, ``backward`` returns ∂L/∂X and fills ``grads``.
 
     Attributes
@@ -64,11 +65,13 @@ class Layer:
         self.buffers: dict[str, np.ndarray] = {}
         self.training = True
 
+    @abstractmethod
     def forward(self, X: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+        """The layer's output for ``X``; caches what ``backward`` needs."""
 
+    @abstractmethod
     def backward(self, G: np.ndarray) -> np.ndarray | None:
-        raise NotImplementedError
+        """``∂L/∂X`` from ``G = ∂L/∂output``; fills ``grads``."""
 
     def __call__(self, X: np.ndarray) -> np.ndarray:
         return self.forward(X)

@@ -27,6 +27,7 @@ array([0.8])
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any
 
 import numpy as np
@@ -75,7 +76,7 @@ def _check_lr(lr: Any, owner: str) -> float:
     return float(lr)
 
 
-class Optimizer:
+class Optimizer(ABC):
     """Base class: holds the flattened ``(param, grad)`` pairs and the step count ``t``."""
 
     def __init__(self, parameters: Any, lr: float) -> None:
@@ -83,8 +84,9 @@ class Optimizer:
         self.lr = _check_lr(lr, type(self).__name__)
         self.t = 0
 
+    @abstractmethod
     def step(self) -> None:
-        raise NotImplementedError
+        """Update every parameter in place from its gradient."""
 
 
 class SGD(Optimizer):

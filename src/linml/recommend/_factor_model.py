@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,7 +65,7 @@ def topn_indices(scores: np.ndarray, n: int) -> np.ndarray:
     return np.take_along_axis(part, order, axis=1)
 
 
-class FactorRecommender(LinmlEstimator):
+class FactorRecommender(LinmlEstimator, ABC):
     """Base of ALS and ImplicitALS (not public): everything that is not the fit itself."""
 
     # ------------------------------------------------------------------ fitted-state helpers
@@ -104,13 +105,13 @@ class FactorRecommender(LinmlEstimator):
         return np.bincount(self.seen_indices_, minlength=self.n_items_).astype(np.float64)
 
     # ------------------------------------------------------------------ model specifics
-    def _score_rows(self, u_idx: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+    @abstractmethod
+    def _score_rows(self, u_idx: np.ndarray) -> np.ndarray:
         """Predicted scores of users ``u_idx`` for every item. (len(u_idx), n_items)"""
-        raise NotImplementedError
 
+    @abstractmethod
     def _score_folded(self, items: np.ndarray, values: np.ndarray) -> np.ndarray:
         """Scores for every item of a new user folded in from (item indices, values)."""
-        raise NotImplementedError  # pragma: no cover - abstract
 
     def _cold_scores(self) -> tuple[np.ndarray, str]:
         """Scores for a user with no data, and what they are (for the warning)."""
