@@ -151,6 +151,47 @@ def _add_normal_product(Yu, n, v, t, cw, out, zero):  # pragma: no cover - compi
     return err
 
 
+@njit(cache=True)
+def _longest_row(indptr, lo, hi):  # pragma: no cover - compiled
+    """The most stored entries of any row in [lo, hi): the size of a chunk's scratch block."""
+    longest = 1
+    for u in range(lo, hi):
+        longest = max(longest, indptr[u + 1] - indptr[u])
+    return longest
+
+
+@njit(cache=True, fastmath=_FAST)
+def _cg_start(r, p):  # pragma: no cover - compiled
+    """p = r (the first search direction); returns ‖r‖²."""
+    rs = 0.0
+    for a in range(r.shape[0]):
+        p[a] = r[a]
+        rs += r[a] * r[a]
+    return rs
+
+
+@njit(cache=True, fastmath=_FAST)
+def _cg_advance(x, r, p, Ap, rs_old):  # pragma: no cover - compiled
+    """One CG step given ``Ap = A p``: x += αp, r −= αAp, p ← r + βp with α = ‖r‖²/pᵀAp,
+    β = ‖r_new‖²/‖r‖². Returns ‖r_new‖², or −1 (nothing changed) when pᵀAp ≤ 0."""
+    k = x.shape[0]
+    pAp = 0.0
+    for a in range(k):
+        pAp += p[a] * Ap[a]
+    if not pAp > 0.0:
+        return -1.0
+    step = rs_old / pAp
+    rs_new = 0.0
+    for a in range(k):
+        x[a] += step * p[a]
+        r[a] -= step * Ap[a]
+        rs_new += r[a] * r[a]
+    beta = rs_new / rs_old
+    for a in range(k):
+        p[a] = r[a] + beta * p[a]
+    return rs_new
+
+
 @njit(cache=True, parallel=True, fastmath=_FAST)
 def ridge_cg_rows(
     indptr, indices, data, Y, row_offset, col_offset, reg_diag, row_weight, X, cg_steps, sse
@@ -173,13 +214,11 @@ def ridge_cg_rows(
     for c in prange(n_chunks):
         lo = c * _CHUNK
         hi = min(n_rows, (c + 1) * _CHUNK)
-        longest = 0
-        for u in range(lo, hi):
-            longest = max(longest, indptr[u + 1] - indptr[u])
-        Yu = np.empty((max(longest, 1), k), dtype=Y.dtype)
-        t = np.empty(max(longest, 1), dtype=Y.dtype)
-        t0 = np.zeros(max(longest, 1), dtype=Y.dtype)
-        ones = np.ones(max(longest, 1), dtype=Y.dtype)
+        longest = _longest_row(indptr, lo, hi)
+        Yu = np.empty((longest, k), dtype=Y.dtype)
+        t = np.empty(longest, dtype=Y.dtype)
+        t0 = np.zeros(longest, dtype=Y.dtype)
+        ones = np.ones(longest, dtype=Y.dtype)
         x = np.empty(k, dtype=Y.dtype)
         r = np.empty(k, dtype=Y.dtype)
         p = np.empty(k, dtype=Y.dtype)
@@ -199,10 +238,7 @@ def ridge_cg_rows(
                 x[a] = X[u, a]
                 r[a] = -w * reg_diag[a] * x[a]
             sse[u] = _add_normal_product(Yu, n_u, x, t, ones, r, zero)
-            rs_old = 0.0
-            for a in range(k):
-                p[a] = r[a]
-                rs_old += r[a] * r[a]
+            rs_old = _cg_start(r, p)
             for _ in range(cg_steps):
                 if not rs_old > 0.0:
                     break
@@ -210,21 +246,9 @@ def ridge_cg_rows(
                     Ap[a] = w * reg_diag[a] * p[a]
                     neg_p[a] = -p[a]
                 _add_normal_product(Yu, n_u, neg_p, t0, ones, Ap, zero)  # Ap += Yu^T Yu p
-                pAp = 0.0
-                for a in range(k):
-                    pAp += p[a] * Ap[a]
-                if not pAp > 0.0:
+                rs_old = _cg_advance(x, r, p, Ap, rs_old)
+                if rs_old < 0.0:  # pᵀAp ≤ 0: breakdown, x is left as it was
                     break
-                step = rs_old / pAp
-                rs_new = 0.0
-                for a in range(k):
-                    x[a] += step * p[a]
-                    r[a] -= step * Ap[a]
-                    rs_new += r[a] * r[a]
-                beta = rs_new / rs_old
-                for a in range(k):
-                    p[a] = r[a] + beta * p[a]
-                rs_old = rs_new
             for a in range(k):
                 X[u, a] = x[a]
 
@@ -278,12 +302,10 @@ def implicit_cg_rows(indptr, indices, conf, Y, G, X, cg_steps):  # pragma: no co
     for c in prange(n_chunks):
         lo = c * _CHUNK
         hi = min(n_rows, (c + 1) * _CHUNK)
-        longest = 0
-        for u in range(lo, hi):
-            longest = max(longest, indptr[u + 1] - indptr[u])
-        Yu = np.empty((max(longest, 1), k), dtype=Y.dtype)
-        cw = np.empty(max(longest, 1), dtype=Y.dtype)
-        t0 = np.zeros(max(longest, 1), dtype=Y.dtype)
+        longest = _longest_row(indptr, lo, hi)
+        Yu = np.empty((longest, k), dtype=Y.dtype)
+        cw = np.empty(longest, dtype=Y.dtype)
+        t0 = np.zeros(longest, dtype=Y.dtype)
         x = np.empty(k, dtype=Y.dtype)
         neg = np.empty(k, dtype=Y.dtype)
         r = np.empty(k, dtype=Y.dtype)
@@ -308,13 +330,8 @@ def implicit_cg_rows(indptr, indices, conf, Y, G, X, cg_steps):  # pragma: no co
                     ya = Y[j, a]
                     Yu[q, a] = ya
                     r[a] += cq * ya
-            for a in range(k):
-                neg[a] = x[a]
-            _add_normal_product(Yu, n_u, neg, t0, cw, r, zero)  # r -= Yu^T (C-1) Yu x
-            rs_old = 0.0
-            for a in range(k):
-                p[a] = r[a]
-                rs_old += r[a] * r[a]
+            _add_normal_product(Yu, n_u, x, t0, cw, r, zero)  # r -= Yu^T (C-1) Yu x
+            rs_old = _cg_start(r, p)
             for _ in range(cg_steps):
                 if not rs_old > tiny:
                     break
@@ -326,21 +343,9 @@ def implicit_cg_rows(indptr, indices, conf, Y, G, X, cg_steps):  # pragma: no co
                     Ap[a] = s
                     neg[a] = -p[a]
                 _add_normal_product(Yu, n_u, neg, t0, cw, Ap, zero)
-                pAp = 0.0
-                for a in range(k):
-                    pAp += p[a] * Ap[a]
-                if not pAp > 0.0:
+                rs_old = _cg_advance(x, r, p, Ap, rs_old)
+                if rs_old < 0.0:  # pᵀAp ≤ 0: breakdown, x is left as it was
                     break
-                step = rs_old / pAp
-                rs_new = 0.0
-                for a in range(k):
-                    x[a] += step * p[a]
-                    r[a] -= step * Ap[a]
-                    rs_new += r[a] * r[a]
-                beta = rs_new / rs_old
-                for a in range(k):
-                    p[a] = r[a] + beta * p[a]
-                rs_old = rs_new
             for a in range(k):
                 X[u, a] = x[a]
 
