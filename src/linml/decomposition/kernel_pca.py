@@ -25,6 +25,7 @@ from linml._base import Explanation, LinmlEstimator
 from linml._validation import Interval, Options, check_random_state, validate_data
 from linml.exceptions import LinmlInputError, NumericalWarning
 from linml.linalg import effective_rank, eigh_sorted
+from linml.linalg._checks import fix_column_signs
 from linml.linalg.kernels import KERNELS, MercerResult, mercer_check, pairwise_kernel, resolve_gamma
 
 __all__ = ["KernelPCA"]
@@ -44,16 +45,6 @@ _GUARD = 6
 
 
 # ---------------------------------------------------------------------------- helpers
-def _fix_signs(V: np.ndarray) -> np.ndarray:
-    """Flip each column so its largest-|.| entry is positive (deterministic signs)."""
-    if V.size == 0:
-        return V
-    rows = np.argmax(np.abs(V), axis=0)
-    signs = np.sign(V[rows, np.arange(V.shape[1])])
-    signs[signs == 0] = 1
-    return V * signs + 0.0  # + 0.0: no -0.0 from flipping zeros
-
-
 def _centering_stats(
     K: np.ndarray, col_means: np.ndarray | None = None
 ) -> tuple[np.ndarray, float, float]:
@@ -608,7 +599,7 @@ class KernelPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, LinmlEstimato
         """Sort descending, fix signs, zero round-off eigenvalues, drop zeros if asked."""
         order = np.argsort(lam, kind="stable")[::-1]
         lam = np.asarray(lam, dtype=np.float64)[order]
-        A = _fix_signs(A[:, order])
+        A = fix_column_signs(A[:, order])
         top = float(lam[0]) if lam.size else 0.0
         # negative eigenvalues (non-PSD kernel, round-off) and tiny positive ones are noise
         small = 1e-12 if eps < 1e-10 else 2e-7  # scikit-learn's _check_psd_eigenvalues ratios

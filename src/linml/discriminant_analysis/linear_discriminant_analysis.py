@@ -25,6 +25,7 @@ from sklearn.utils.validation import check_is_fitted
 from linml._base import Explanation, LinmlEstimator
 from linml._validation import Interval, Options, validate_data
 from linml.exceptions import LinmlInputError
+from linml.linalg._checks import fix_column_signs
 from linml.linalg.eigen import eigh_sorted
 from linml.linalg.svd import svd
 
@@ -61,14 +62,6 @@ def _class_covariance(Xk: np.ndarray, shrinkage: Any) -> tuple[np.ndarray, float
     cov = (1 - alpha) * cov
     cov[np.diag_indices(p)] += alpha * mu  # (1 − α) Σ + α (tr Σ / p) I
     return cov, alpha
-
-
-def _fix_column_signs(W: np.ndarray) -> np.ndarray:
-    """Flip each column so its largest-|.| entry is positive (deterministic directions)."""
-    idx = np.argmax(np.abs(W), axis=0)
-    signs = np.sign(W[idx, np.arange(W.shape[1])])
-    signs[signs == 0] = 1
-    return W * signs
 
 
 # ---------------------------------------------------------------------------- solvers
@@ -113,7 +106,7 @@ def _solve_svd(
     _, Sb, Vtb = svd(Mw)
     explained = Sb**2 / np.sum(Sb**2) if np.sum(Sb**2) > 0 else np.zeros_like(Sb)
     rank_b = int(np.sum(Sb > tol * Sb[0])) if Sb.size and Sb[0] > 0 else 0
-    scalings_ = _fix_column_signs(scalings @ Vtb.T[:, :rank_b])  # (p, rank_b) directions
+    scalings_ = fix_column_signs(scalings @ Vtb.T[:, :rank_b])  # (p, rank_b) directions
     # Gaussian discriminant with the pooled covariance, in whitened coordinates
     coef = (means - xbar) @ scalings_  # (C, rank_b)
     intercept = -0.5 * np.sum(coef**2, axis=1) + np.log(priors)
@@ -166,7 +159,7 @@ def _solve_eigen(
     A = sla.solve_triangular(L, T.T, lower=True, check_finite=False)  # L⁻¹ S_B L⁻ᵀ (symmetric)
     lam, Q = eigh_sorted((A + A.T) / 2)  # symmetrize: the two solves leave round-off asymmetry
     W = sla.solve_triangular(L.T, Q, lower=False, check_finite=False)  # W = L⁻ᵀ Q
-    W = _fix_column_signs(W)
+    W = fix_column_signs(W)
     lam = np.maximum(lam, 0)
     explained = lam / lam.sum() if lam.sum() > 0 else np.zeros_like(lam)
     coef = sla.cho_solve((L, True), means.T, check_finite=False).T  # μ_k S_W⁻¹, (C, p)

@@ -34,6 +34,7 @@ import scipy.sparse.linalg as spla
 from linml._validation import check_random_state
 from linml.exceptions import LinmlInputError, NumericalWarning
 from linml.graph.adjacency import check_adjacency
+from linml.linalg._checks import fix_column_signs
 from linml.linalg.eigen import eigh_sorted
 
 __all__ = [
@@ -168,8 +169,7 @@ def smallest_eigenpairs(
         w, V = spla.eigsh(L_csc, k=k, sigma=sigma, which="LM", v0=v0, ncv=ncv, OPinv=op)
         order = np.argsort(w)
         w, V = w[order], V[:, order]
-        idx = np.argmax(np.abs(V), axis=0)
-        V = V * np.sign(V[idx, np.arange(V.shape[1])])
+        V = fix_column_signs(V)
     return np.maximum(w, 0.0), V
 
 
@@ -345,5 +345,4 @@ def spectral_embedding(
     E = U[:, :k] * s[:, None]
     if drop_first:
         E = E[:, 1:]
-    idx = np.argmax(np.abs(E), axis=0)
-    return SpectralEmbedding(E * np.sign(E[idx, np.arange(E.shape[1])]), w)
+    return SpectralEmbedding(fix_column_signs(E), w)
