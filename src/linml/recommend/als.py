@@ -277,13 +277,12 @@ class ALS(FactorRecommender):
                 sse_trace.append(sse_now() if monitor or it == self.n_iter - 1 else np.nan)
                 pen_trace.append(penalty())
                 sweep_ends.append(len(sse_trace) - 1)
-                self.train_rmse_.append(float(np.sqrt(sse_trace[-1] / data.shape[0])))
                 if val is not None:
                     pred = self._cell_predictions(val[0], val[1], Pa, Qa)
                     self.val_rmse_.append(float(np.sqrt(np.mean((val[2] - pred) ** 2))))
-                if monitor:
-                    advance(self._progress_text(it))
-        # the unmonitored sweeps' sse arrived one step late: fill their train RMSE now
+                if monitor:  # this sweep's sse was computed above
+                    advance(self._progress_text(it, np.sqrt(sse_trace[-1] / data.shape[0])))
+        # an unmonitored sweep's sse arrives one step late, from the next half-step
         self.train_rmse_ = [float(np.sqrt(sse_trace[i] / data.shape[0])) for i in sweep_ends]
         self.objective_trace_ = [s + p for s, p in zip(sse_trace, pen_trace, strict=True)]
         if failed_total:
@@ -300,8 +299,8 @@ class ALS(FactorRecommender):
         self.n_iter_ = self.n_iter
         return self
 
-    def _progress_text(self, it: int) -> str:
-        text = f"sweep {it + 1}/{self.n_iter} train RMSE {self.train_rmse_[-1]:.4f}"
+    def _progress_text(self, it: int, train_rmse: float) -> str:
+        text = f"sweep {it + 1}/{self.n_iter} train RMSE {train_rmse:.4f}"
         if self.val_rmse_:
             text += f" val RMSE {self.val_rmse_[-1]:.4f}"
         logger.info("ALS %s", text)
