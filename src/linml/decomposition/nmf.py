@@ -248,11 +248,12 @@ def _solve(
     max_iter: int,
     tol: float,
     verbose: bool = False,
+    XX: float | None = None,
 ) -> tuple[int, np.ndarray, bool]:
     """Alternate W- and H-steps on ``Wt`` (k, n) and ``H`` (k, p) in place.
 
     Returns (iterations, objective path, converged); converged when one iteration lowers
-    the objective by at most ``tol`` times its value.
+    the objective by at most ``tol`` times its value. ``XX = ‖X‖²`` when already known.
     """
     l1_W, l2_W, l1_H, l2_H = regs
     n, p = X.shape
@@ -261,7 +262,7 @@ def _solve(
     inner_W = _inner_limit(n, p, nnz, k)
     inner_H = _inner_limit(p, n, nnz, k)
     step = _STEPS[solver]
-    XX = _squared_norm(X)
+    XX = _squared_norm(X) if XX is None else XX
     Xt = _transposed_copy(X)
     HHt = H @ H.T  # (k, k)
     path: list[float] = []
@@ -293,8 +294,9 @@ def _solve_W(
     max_iter: int,
     delta: float,
     Wt0: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """``Wt = Wᵀ`` minimizing ``½‖X − W H‖² + l1_W ‖W‖₁ + ½ l2_W ‖W‖²`` over W >= 0, and ``H Xᵀ``.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``Wt = Wᵀ`` minimizing ``½‖X − W H‖² + l1_W ‖W‖₁ + ½ l2_W ‖W‖²`` over W >= 0,
+    with the products it formed: ``H Xᵀ`` and ``H Hᵀ``.
 
     A convex non-negative least-squares problem per row of W: HALS sweeps from ``Wt0``
     (W = 0 when None) until a sweep's step is at most ``delta`` times the first one, or
@@ -304,22 +306,22 @@ def _solve_W(
     """
     delta = delta if delta > 0 else _SOLVE_W_DELTA
     C_W = _H_Xt(X, H)  # (k, n)
-    G, C = _penalized(H @ H.T, C_W, l1_W, l2_W)
+    HHt = H @ H.T  # (k, k)
+    G, C = _penalized(HHt, C_W, l1_W, l2_W)  # copies HHt when it adds l2
     if Wt0 is None:
         Wt = np.zeros((H.shape[0], X.shape[0]), dtype=H.dtype)
     else:
         Wt = np.array(Wt0, dtype=H.dtype, order="C")
     hals_sweeps(Wt, G, np.ascontiguousarray(C), max(max_iter, _SOLVE_W_MIN_SWEEPS), delta)
-    return Wt, C_W
+    return Wt, C_W, HHt
 
 
-def _frobenius_error(X: Any, Wt: np.ndarray, H: np.ndarray, residual_sq: float) -> float:
+def _frobenius_error(X: Any, Wt: np.ndarray, H: np.ndarray, residual_sq: float, XX: float) -> float:
     """‖X − W H‖_F from the Gram identity's ``residual_sq``, recomputed directly when tiny.
 
     The identity loses ``eps · ‖X‖² / ‖X − W H‖²`` relative accuracy to cancellation; when
-    the residual is below 1e-8 ‖X‖² (dense X) the residual is formed in row blocks instead.
+    the residual is below 1e-8 ‖X‖² (``XX``; dense X) the residual is formed in row blocks.
     """
-    XX = _squared_norm(X)
     if sp.issparse(X) or residual_sq > 1e-8 * XX:
         return float(np.sqrt(residual_sq))
     total = 0.0
@@ -512,8 +514,9 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, LinmlEstimator):
         rng = check_random_state(self.random_state)
         Wt, H = _init_factors(X, k, init, rng)
         regs = self._regularization(n, p)
+        XX = _squared_norm(X)
         n_iter, path, converged = _solve(
-            X, Wt, H, self.solver, regs, self.max_iter, float(self.tol), self.verbose
+            X, Wt, H, self.solver, regs, self.max_iter, float(self.tol), self.verbose, XX
         )
         if not converged and self.tol > 0:
             warnings.warn(
@@ -527,13 +530,12 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, LinmlEstimator):
         # W for the final H: the NNLS problem that transform solves, warm-started at the
         # iterate (so never worse than it); both land on its minimizer up to the δ rule
         l1_W, l2_W = regs[0], regs[1]
-        Wt, C_W = _solve_W(X, H, l1_W, l2_W, int(self.max_iter), float(self.tol), Wt0=Wt)
-        HHt = H @ H.T
-        residual_sq = _residual_sq(_squared_norm(X), _sum64(C_W, Wt), Wt @ Wt.T, HHt)
+        Wt, C_W, HHt = _solve_W(X, H, l1_W, l2_W, int(self.max_iter), float(self.tol), Wt0=Wt)
+        residual_sq = _residual_sq(XX, _sum64(C_W, Wt), Wt @ Wt.T, HHt)
         self.components_ = H
         self.n_components_ = k
-        self.reconstruction_err_ = _frobenius_error(X, Wt, H, residual_sq)
-        x_norm = np.sqrt(_squared_norm(X))
+        self.reconstruction_err_ = _frobenius_error(X, Wt, H, residual_sq, XX)
+        x_norm = np.sqrt(XX)
         self.relative_error_ = float(self.reconstruction_err_ / x_norm) if x_norm > 0 else 0.0
         self.n_iter_ = int(n_iter)
         self.objective_path_ = path
@@ -550,7 +552,7 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, LinmlEstimator):
         n, p = X.shape
         H = np.ascontiguousarray(self.components_, dtype=X.dtype)
         l1_W, l2_W, _, _ = self._regularization(n, p)
-        Wt, _ = _solve_W(X, H, l1_W, l2_W, int(self.max_iter), float(self.tol))
+        Wt, _, _ = _solve_W(X, H, l1_W, l2_W, int(self.max_iter), float(self.tol))
         return np.ascontiguousarray(Wt.T)
 
     def inverse_transform(self, W: Any) -> np.ndarray:
