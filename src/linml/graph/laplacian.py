@@ -107,29 +107,27 @@ def _laplacian(A: sp.csr_matrix, kind: str) -> sp.csr_matrix:
 
 
 def _scale(A: sp.csr_matrix, left: np.ndarray, right: np.ndarray | None) -> sp.csr_matrix:
-    """diag(left) A diag(right) by scaling the stored entries (no sparse products)."""
+    """diag(left) A diag(right) by scaling the stored entries (no sparse products); the
+    result shares A's index arrays."""
     A = sp.csr_matrix(A)
     rows = np.repeat(np.arange(A.shape[0]), np.diff(A.indptr))
     data = A.data * left[rows]
     if right is not None:
         data *= right[A.indices]
-    return sp.csr_matrix((data, A.indices.copy(), A.indptr.copy()), shape=A.shape)
+    return sp.csr_matrix((data, A.indices, A.indptr), shape=A.shape)
 
 
 def _diag_minus(diag: np.ndarray, A: sp.csr_matrix) -> sp.csr_matrix:
-    """diag(diag) − A as CSR, built in one COO pass."""
+    """diag(diag) − A as CSR, built in one COO pass (tocsr sums a self-loop into the diagonal)."""
     A = sp.coo_matrix(A)
-    n = A.shape[0]
-    idx = np.arange(n)
-    out = sp.coo_matrix(
+    idx = np.arange(A.shape[0])
+    return sp.coo_matrix(
         (
             np.concatenate([diag, -A.data]),
             (np.concatenate([idx, A.row]), np.concatenate([idx, A.col])),
         ),
         shape=A.shape,
     ).tocsr()
-    out.sum_duplicates()
-    return out
 
 
 def smallest_eigenpairs(
@@ -161,7 +159,7 @@ def smallest_eigenpairs(
         # diagonal pivoting halves the fill of SuperLU's default COLAMD, and the factor time
         L_csc = sp.csc_matrix(L)
         lu = spla.splu(
-            sp.csc_matrix(L_csc - sigma * sp.identity(n, format="csc")),
+            L_csc - sigma * sp.identity(n, format="csc"),
             permc_spec="MMD_AT_PLUS_A",
             options={"SymmetricMode": True},
         )
