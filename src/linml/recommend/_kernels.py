@@ -82,8 +82,7 @@ def ridge_rows(
                 yx = t - t  # zero of the working dtype
                 for a in range(k):
                     yx += y[a] * xu[a]
-                d = np.float64(t - yx)
-                err += d * d
+                err += _sq(t - yx)
                 for a in range(k):
                     ya = y[a]
                     b[a] += t * ya
