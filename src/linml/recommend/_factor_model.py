@@ -117,14 +117,15 @@ class FactorRecommender(LinmlEstimator, ABC):
         """Scores for a user with no data, and what they are (for the warning)."""
         return self._popularity(), "item popularity"
 
+    @abstractmethod
     def _user_system(
         self, u: int, items: np.ndarray | None = None, values: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
         """The user's ridge system: (A, Y_u, t, item indices, user offset)."""
-        raise NotImplementedError  # pragma: no cover - abstract
 
+    @abstractmethod
     def _item_vector(self, i: int) -> np.ndarray:
-        raise NotImplementedError  # pragma: no cover - abstract
+        """Item ``i``'s row of the fixed side, as the user's system sees it."""
 
     def _baseline(self, u: int, i: int, user_offset: float) -> float:
         return 0.0
