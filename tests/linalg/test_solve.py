@@ -13,7 +13,15 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Ridge
 
 from linml.exceptions import LinmlInputError, NumericalWarning
-from linml.linalg import LSTSQ_METHODS, LstsqResult, lstsq, ridge_path_svd, ridge_solve, svd
+from linml.linalg import (
+    LSTSQ_METHODS,
+    LstsqResult,
+    lstsq,
+    lstsq_refined,
+    ridge_path_svd,
+    ridge_solve,
+    svd,
+)
 
 RTOL = {np.float64: 1e-8, np.float32: 2e-3}
 SHAPES = {"tall": (60, 6), "wide": (6, 40)}
@@ -307,3 +315,90 @@ def test_ridge_alpha_count_mismatch():
 def test_ridge_path_bad_svd_tuple():
     with pytest.raises(LinmlInputError, match=r"must be \(U, S, Vt\)"):
         ridge_path_svd((np.eye(2), np.ones(2)), np.ones(2), [1.0])
+
+
+# ---------------------------------------------------------------------- lstsq_refined
+@pytest.mark.parametrize("method", ["qr", "normal"])
+@pytest.mark.parametrize("fit_intercept", [False, True])
+def test_refined_matches_numpy_lstsq(method, fit_intercept):
+    rng = np.random.default_rng(11)
+    X = rng.standard_normal((60, 4)) + 3.0
+    Y = rng.standard_normal((60, 2))
+    res = lstsq_refined(X, Y, fit_intercept=fit_intercept, method=method)
+    A = np.column_stack([np.ones(60), X]) if fit_intercept else X
+    ref = np.linalg.lstsq(A, Y, rcond=None)[0]
+    got = np.vstack([res.intercept[None, :], res.coef]) if fit_intercept else res.coef
+    np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-13)
+    assert res.method == method and res.rank == 4 and res.dependent == ()
+
+
+def test_refined_recovers_digits_a_single_qr_solve_loses():
+    """Large residual + κ ≈ 1e7 (scaled): one QR solve loses ~κ²·eps·‖r‖; refinement does not.
+
+    Oracle: the 50-digit normal-equations solution of the same float data (mpmath).
+    """
+    import mpmath
+
+    t = np.linspace(0.0, 1.0, 40)
+    X = np.vander(t, 9, increasing=True)[:, 1:]
+    y = X @ np.ones(8) + 1e3 * np.cos(37 * t)  # residual ≫ fitted part
+    mpmath.mp.dps = 50
+    A = mpmath.matrix(np.column_stack([np.ones(40), X]).tolist())
+    exact = mpmath.lu_solve(A.T * A, A.T * mpmath.matrix(y.tolist()))
+    exact = np.array([float(v) for v in exact])
+    res = lstsq_refined(X, y, fit_intercept=True)
+    got = np.concatenate([res.intercept, res.coef[:, 0]])
+    plain = lstsq_refined(X, y, fit_intercept=True, max_refine=0)
+    plain_got = np.concatenate([plain.intercept, plain.coef[:, 0]])
+    err = np.max(np.abs(got - exact)) / np.max(np.abs(exact))
+    plain_err = np.max(np.abs(plain_got - exact)) / np.max(np.abs(exact))
+    assert res.n_refine >= 1 and plain.n_refine == 0
+    assert err < 1e-9 and err < plain_err / 100
+
+
+@given(
+    seed=st.integers(0, 2**31 - 1), logscale=st.lists(st.integers(-8, 8), min_size=4, max_size=4)
+)
+def test_refined_is_scale_equivariant(seed, logscale):
+    """Invariant: β(X diag(c)) = diag(c)⁻¹ β(X) — column units never change the answer."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((30, 4))
+    y = rng.standard_normal(30)
+    c = 10.0 ** np.array(logscale, dtype=float)
+    base = lstsq_refined(X, y, fit_intercept=True)
+    scaled = lstsq_refined(X * c, y, fit_intercept=True)
+    np.testing.assert_allclose(scaled.coef[:, 0] * c, base.coef[:, 0], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(scaled.intercept, base.intercept, rtol=1e-10, atol=1e-12)
+    assert scaled.rank == 4
+
+
+def test_refined_names_dependent_columns_when_rank_deficient():
+    rng = np.random.default_rng(12)
+    X = rng.standard_normal((50, 3))
+    X = np.column_stack([X, 1e6 * (X[:, 0] - 2 * X[:, 2])])  # col 3 in span of 0 and 2
+    res = lstsq_refined(X, rng.standard_normal(50), fit_intercept=True)
+    assert res.coef is None and res.rank == 3 and len(res.dependent) == 1
+    assert res.dependent[0] in (0, 2, 3)
+
+
+def test_refined_keeps_float32():
+    rng = np.random.default_rng(13)
+    X = rng.standard_normal((40, 3)).astype(np.float32)
+    y = (X @ np.array([1.0, 2.0, 3.0], dtype=np.float32)).astype(np.float32)
+    res = lstsq_refined(X, y)
+    assert res.coef.dtype == np.float32
+    np.testing.assert_allclose(res.coef[:, 0], [1.0, 2.0, 3.0], rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"X": np.ones((2, 3)), "y": np.ones(2)}, r"needs n_samples >= n_features.*shape \(2, 3\)"),
+        ({"X": np.eye(3), "y": np.ones(3), "method": "lu"}, "method"),
+        ({"X": np.eye(3), "y": np.ones(3), "method": "normal", "gram": np.eye(3)}, "together"),
+        ({"X": np.eye(3), "y": np.ones(3), "max_refine": -1}, "max_refine"),
+    ],
+)
+def test_refined_bad_input(kwargs, match):
+    with pytest.raises(LinmlInputError, match=match):
+        lstsq_refined(**kwargs)

@@ -82,7 +82,8 @@ def test_auto_rule_picks_by_shape_and_conditioning():
     assert LinearRegression().fit(V, y).solver_ == "qr"
     Xd = np.c_[X, X[:, 0] + X[:, 1]]  # exactly collinear
     assert LinearRegression().fit(Xd, y).solver_ == "svd"
-    assert LinearRegression().fit(X[:8], y[:8]).solver_ == "svd"  # n < 2p
+    assert LinearRegression().fit(X[:8], y[:8]).solver_ == "qr"  # p <= n < 2p: no Gram
+    assert LinearRegression().fit(X[:5], y[:5]).solver_ == "svd"  # n < p + 1 unknowns
 
 
 def test_wide_and_rank_deficient_give_minimum_norm_solution():
@@ -254,8 +255,31 @@ def test_explain_reports_solver_rank_condition_and_suggestions():
     X = rng.standard_normal((100, 3)) * np.array([1.0, 1e3, 1e-2])
     model = LinearRegression().fit(X, X @ np.ones(3))
     text = str(model._explain())
-    assert "solver: qr" in text and "3 of 3 features" in text
-    assert "log10 κ" in text and "standardize" in text and "Ridge(alpha" in text
+    # κ(X) ≈ 1e5 is only units: equilibrated κ ≈ 1, so the cheap route is safe and says why
+    assert "solver: cholesky" in text and "3 of 3 features" in text
+    assert "log10 κ" in text and "standardize" in text and "columns' units" in text
+    assert model.scaled_condition_number_ < 2 < 1e4 < model.condition_number_
+    V = np.vander(np.linspace(0, 1, 100), 6, increasing=True)[:, 1:]  # truly ill-conditioned
+    text = str(LinearRegression().fit(V, V @ np.ones(5))._explain())
+    assert "ill-conditioned" in text and "Ridge(alpha" in text and "refinement" in text
     Xd = np.c_[X, X[:, 0]]
     text = str(LinearRegression().fit(Xd, X @ np.ones(3))._explain())
     assert "rank-deficient" in text and "minimum-norm" in text
+
+
+def test_rank_deficient_warns_naming_the_dependent_columns():
+    """Issue 12: a truly rank-deficient design gets the minimum-norm answer and a warning."""
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(21)
+    X = pd.DataFrame(rng.standard_normal((40, 3)), columns=["height", "weight", "age"])
+    X["bmi_like"] = 1e4 * (X["height"] - 3 * X["age"])  # scale must not hide the dependency
+    y = rng.standard_normal(40)
+    with pytest.warns(NumericalWarning, match=r"rank 3 of 4 .*'(height|age|bmi_like)'"):
+        model = LinearRegression().fit(X, y)
+    assert model.solver_ == "svd" and model.rank_ == 3
+    np.testing.assert_allclose(
+        model.coef_,
+        np.linalg.pinv(X.to_numpy() - X.to_numpy().mean(0)) @ (y - y.mean()),
+        rtol=1e-8,
+        atol=1e-12,
+    )

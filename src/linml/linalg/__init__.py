@@ -51,7 +51,15 @@ from linml.linalg.projections import (
     project_onto_columns,
     project_onto_vector,
 )
-from linml.linalg.solve import LSTSQ_METHODS, LstsqResult, lstsq, ridge_path_svd, ridge_solve
+from linml.linalg.solve import (
+    LSTSQ_METHODS,
+    LstsqResult,
+    RefinedLstsqResult,
+    lstsq,
+    lstsq_refined,
+    ridge_path_svd,
+    ridge_solve,
+)
 from linml.linalg.svd import LowRankResult, low_rank_approx, randomized_svd, svd, svd_flip_signs
 from linml.linalg.whitening import WHITENING_METHODS, whitening_matrix
 
@@ -80,6 +88,8 @@ __all__ = [
     "eigh_sorted",
     "low_rank_approx",
     "lstsq",
+    "lstsq_refined",
+    "RefinedLstsqResult",
     "null_space",
     "numerical_rank",
     "power_iteration",

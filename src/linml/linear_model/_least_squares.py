@@ -136,13 +136,20 @@ def ridge_alpha_for_condition(S: np.ndarray, target: float) -> float:
 
 
 def output_coef(
-    B: np.ndarray, x_mean: np.ndarray, y_mean: np.ndarray, y_ndim: int, fit_intercept: bool
+    B: np.ndarray,
+    x_mean: np.ndarray,
+    y_mean: np.ndarray,
+    y_ndim: int,
+    fit_intercept: bool,
+    intercept: np.ndarray | None = None,
 ) -> tuple[np.ndarray, Any]:
     """scikit-learn's shapes: ``coef_`` (p,) and a float intercept for 1-D ``y``; else (k, p), (k,).
 
-    The intercept is ``ȳ − x̄ᵀβ`` per target (0 without ``fit_intercept``).
+    The intercept is ``ȳ − x̄ᵀβ`` per target (0 without ``fit_intercept``), unless a solver
+    that refined it together with β passes it as ``intercept`` (k,).
     """
-    intercept = (y_mean - x_mean @ B) if fit_intercept else np.zeros(B.shape[1], dtype=B.dtype)
+    if intercept is None:
+        intercept = (y_mean - x_mean @ B) if fit_intercept else np.zeros(B.shape[1], dtype=B.dtype)
     if y_ndim == 1:
         return B[:, 0].copy(), float(intercept[0])
     return np.ascontiguousarray(B.T), intercept

@@ -15,7 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 from linml._base import Explanation, LinmlEstimator
 from linml._validation import Interval, Options, validate_data
 from linml.exceptions import LinmlInputError, NumericalWarning
-from linml.linalg import lstsq
+from linml.linalg import lstsq, lstsq_refined
 from linml.linear_model._least_squares import (
     add_conditioning_facts,
     centered_gram,
@@ -33,7 +33,11 @@ SOLVERS = ("auto", "qr", "cholesky", "svd", "gd")
 
 @dataclass
 class _OLSFit:
-    """What a solver returns: β (p, k) and what it learned about the centered X."""
+    """What a solver returns: β (p, k) and what it learned about the centered X.
+
+    ``intercept`` is set by the refined solvers (solved together with β on the raw data);
+    otherwise the estimator uses ``ȳ − x̄ᵀβ``.
+    """
 
     B: np.ndarray
     rank: int | None
@@ -42,42 +46,148 @@ class _OLSFit:
     solver: str
     reason: str
     n_iter: int | None = None
+    intercept: np.ndarray | None = None
+    scaled_cond: float | None = None
+    correction: float | None = None  # last relative refinement correction
+
+
+#: Above this κ(Xc D⁻¹) the normal-equations route refines in extended precision
+#: (κ² · eps > 2e-12, i.e. fewer than ~11.5 digits from one Cholesky solve).
+REFINE_ABOVE = 100.0
+
+
+def _scaled_gram_cond(G: np.ndarray) -> float:
+    """``κ(Xc D⁻¹)`` from the Gram: columns scaled to unit norm (``D = sqrt(diag G)``)."""
+    d = np.sqrt(np.clip(np.diag(G), 0.0, None))
+    d = np.where(d > 0, d, 1.0)
+    return cond_from_singular_values(gram_singular_values(G / np.outer(d, d)))
+
+
+def _column_names(names: Any, idx: Any) -> str:
+    cols = [str(names[j]) if names is not None else f"x{j}" for j in idx]
+    return ", ".join(repr(c) for c in cols[:8]) + (", …" if len(cols) > 8 else "")
 
 
 # ---------------------------------------------------------------------------- solvers
-# Each takes the raw X (n, p), Yc (n, k) centered, and returns an _OLSFit; none validates.
-def _fit_cholesky(X, Yc, fit_intercept, *, x_mean=None, G=None, XtY=None, S=None, reason="", **_):
-    """Normal equations ``(XcᵀXc) β = XcᵀYc`` by Cholesky; σ from ``eigvalsh(XcᵀXc)``."""
+# Each takes the raw X (n, p), Y (n, k) raw and Yc centered, and returns an _OLSFit; none
+# validates.
+def _fit_cholesky(
+    X, Y, Yc, fit_intercept, *, x_mean=None, G=None, XtY=None, S=None, reason="", refine=False, **_
+):
+    """Normal equations ``(XcᵀXc) β = XcᵀYc`` by Cholesky; σ from ``eigvalsh(XcᵀXc)``.
+
+    The safety checks use ``κ(Xc D⁻¹)`` (unit-norm columns): Cholesky's error depends on
+    the conditioning after the best column scaling, not on the columns' units
+    (van der Sluis 1969). With ``refine``, :func:`linml.linalg.lstsq_refined` refines the
+    solution with residuals in extended precision.
+    """
     if G is None:
         G, XtY, _ = centered_gram(X, Yc, fit_intercept, x_mean)
         S = gram_singular_values(G)
     cond = cond_from_singular_values(S)
+    scaled = _scaled_gram_cond(G)
     eps = float(np.finfo(X.dtype).eps)
     p = X.shape[1]
-    if not math.isfinite(cond) or cond * cond * eps >= 1.0:
+    if not math.isfinite(scaled) or scaled * scaled * eps >= 1.0:
         raise LinmlInputError(
             f"LinearRegression(solver='cholesky'): XᵀX is singular to working precision "
-            f"(κ(X) ≈ {cond:.3g}, κ² · eps ≥ 1), so the normal equations cannot be solved; "
-            "X is rank-deficient or nearly so. Use solver='svd' (minimum-norm) or 'qr'."
+            f"(κ(X) ≈ {scaled:.3g} with columns scaled to unit norm, κ² · eps ≥ 1), so the "
+            "normal equations cannot be solved; X is rank-deficient or nearly so. Use "
+            "solver='svd' (minimum-norm) or 'qr'."
         )
-    if not cholesky_is_safe(cond, X.dtype):
+    if not cholesky_is_safe(scaled, X.dtype) and not refine:
         warnings.warn(
-            f"LinearRegression(solver='cholesky'): κ(X) ≈ {cond:.3g}, so the normal equations "
-            f"square it to {cond * cond:.3g} and may lose about {2 * math.log10(cond):.0f} of "
-            f"{-math.log10(eps):.0f} digits (κ² · eps > sqrt(eps)). Use solver='qr' or 'svd' "
-            "(error ~ κ · eps) or standardize the features.",
+            f"LinearRegression(solver='cholesky'): κ(X) ≈ {scaled:.3g} (columns scaled to "
+            f"unit norm), so the normal equations square it to {scaled * scaled:.3g} and may "
+            f"lose about {2 * math.log10(scaled):.0f} of {-math.log10(eps):.0f} digits "
+            "(κ² · eps > sqrt(eps)). Use solver='qr' or 'svd' (error ~ κ · eps).",
             NumericalWarning,
             stacklevel=4,
         )
-    c_and_lower = sla.cho_factor(G, lower=True, check_finite=False)  # G = L Lᵀ
-    B = sla.cho_solve(c_and_lower, XtY, check_finite=False)  # L Lᵀ β = XcᵀYc
-    return _OLSFit(B, p, S, cond, "cholesky", reason or "requested")
+    try:
+        res = lstsq_refined(
+            X,
+            Y,
+            fit_intercept=fit_intercept,
+            method="normal",
+            gram=G,
+            xty=XtY,
+            max_refine=10 if refine else 0,
+        )
+    except np.linalg.LinAlgError as e:
+        raise LinmlInputError(
+            "LinearRegression(solver='cholesky'): XcᵀXc is not positive definite (X is "
+            "rank-deficient). Use solver='svd' (minimum-norm) or 'qr'."
+        ) from e
+    return _OLSFit(
+        res.coef,
+        p,
+        S,
+        cond,
+        "cholesky",
+        reason or "requested",
+        n_iter=1 + res.n_refine,
+        intercept=res.intercept if fit_intercept else None,
+        scaled_cond=scaled,
+        correction=res.correction if res.n_refine else None,
+    )
 
 
-def _fit_qr(X, Yc, fit_intercept, *, x_mean=None, reason="", **_):
-    """Column-pivoted QR of the centered X via :func:`linml.linalg.lstsq` (SVD if rank-deficient)."""
+def _fit_qr(X, Y, Yc, fit_intercept, *, x_mean=None, reason="", names=None, **kw):
+    """Equilibrated pivoted QR + refinement (:func:`linml.linalg.lstsq_refined`).
+
+    Rank is decided on the column-equilibrated design; when it is rank-deficient the
+    dependent columns are named in a :class:`linml.NumericalWarning` and the minimum-norm
+    SVD solution is returned.
+    """
+    n, p = X.shape
+    if n < p + int(fit_intercept):  # more unknowns than equations: minimum norm by QR of Xcᵀ
+        return _fit_qr_wide(X, Yc, fit_intercept, x_mean=x_mean, reason=reason)
+    res = lstsq_refined(X, Y, fit_intercept=fit_intercept, method="qr")
+    scaled = cond_from_singular_values(res.scaled_singular_values)
+    if res.coef is None:
+        warnings.warn(
+            f"LinearRegression: X is rank-deficient (rank {res.rank} of {p} after scaling "
+            f"each column to unit norm): {_column_names(names, res.dependent)} "
+            f"{'is' if len(res.dependent) == 1 else 'are'} (nearly) a linear combination of "
+            "the others. Returning the minimum-norm solution (SVD); drop or merge those "
+            "columns, or use Ridge.",
+            NumericalWarning,
+            stacklevel=4,
+        )
+        fit = _fit_svd(
+            X,
+            Y,
+            Yc,
+            fit_intercept,
+            x_mean=x_mean,
+            reason=f"QR of the equilibrated X found rank {res.rank} < {p} (dependent: "
+            f"{_column_names(names, res.dependent)}); SVD gives the minimum-norm solution",
+            **kw,
+        )
+        fit.scaled_cond = math.inf
+        return fit
+    return _OLSFit(
+        res.coef,
+        p,
+        res.singular_values,
+        cond_from_singular_values(res.singular_values),
+        "qr",
+        reason or "requested",
+        n_iter=1 + res.n_refine,
+        intercept=res.intercept if fit_intercept else None,
+        scaled_cond=scaled,
+        correction=res.correction,
+    )
+
+
+def _fit_qr_wide(X, Yc, fit_intercept, *, x_mean=None, reason=""):
+    """Minimum-norm solution of a wide problem via :func:`linml.linalg.lstsq` (QR of ``Xcᵀ``).
+
+    Falls back to SVD when the centered X has rank < n (always with an intercept).
+    """
     Xc = X - x_mean if fit_intercept else X
-    res = lstsq(Xc, Yc, method="qr")
+    res = lstsq(Xc, Yc, method="qr")  # warns NumericalWarning when it falls back to SVD
     if res.method == "svd":
         return _OLSFit(
             res.coef,
@@ -90,7 +200,7 @@ def _fit_qr(X, Yc, fit_intercept, *, x_mean=None, reason="", **_):
     return _OLSFit(res.coef, res.rank, None, res.condition_number, "qr", reason or "requested")
 
 
-def _fit_svd(X, Yc, fit_intercept, *, x_mean=None, rcond=None, reason="", **_):
+def _fit_svd(X, Y, Yc, fit_intercept, *, x_mean=None, rcond=None, reason="", **_):
     """Minimum-norm solution from the SVD (LAPACK ``gelsd``), cutting σ ≤ rcond · σ_max.
 
     ``gelsd`` solves without forming U and V (cheaper than ``linalg.svd`` + products) and
@@ -113,7 +223,7 @@ def _fit_svd(X, Yc, fit_intercept, *, x_mean=None, rcond=None, reason="", **_):
     return _OLSFit(B, int(rank), S, cond, "svd", reason or "requested")
 
 
-def _fit_gd(X, Yc, fit_intercept, *, x_mean=None, tol=1e-10, max_iter=10000, reason="", **_):
+def _fit_gd(X, Y, Yc, fit_intercept, *, x_mean=None, tol=1e-10, max_iter=10000, reason="", **_):
     """Gradient descent ``β ← β − η Xcᵀ(Xc β − Yc)`` via :func:`linml.linalg.lstsq`."""
     Xc = X - x_mean if fit_intercept else X
     res = lstsq(Xc, Yc, method="gd", tol=tol, max_iter=max_iter)
@@ -128,52 +238,63 @@ def _fit_gd(X, Yc, fit_intercept, *, x_mean=None, tol=1e-10, max_iter=10000, rea
     )
 
 
-def _fit_auto(X, Yc, fit_intercept, **kw):
+def _fit_auto(X, Y, Yc, fit_intercept, **kw):
     """Pick the solver from shape and conditioning (rule in :class:`LinearRegression` Notes)."""
     n, p = X.shape
     eps = float(np.finfo(X.dtype).eps)
-    if n < 2 * p:
+    if n < p + int(fit_intercept):
         return _fit_svd(
             X,
+            Y,
             Yc,
             fit_intercept,
-            reason=f"n={n} < 2p={2 * p}: XᵀX saves little over a factorization of X, and "
-            "SVD also reveals the rank",
+            reason=f"n={n} < {p + int(fit_intercept)} unknowns: X is rank-deficient, and "
+            "the SVD gives the minimum-norm solution",
+            **kw,
+        )
+    if n < 2 * p:
+        return _fit_qr(
+            X,
+            Y,
+            Yc,
+            fit_intercept,
+            reason=f"n={n} < 2p={2 * p}: XᵀX saves little over factoring X; equilibrated "
+            "pivoted QR reveals the rank, refinement recovers the digits",
             **kw,
         )
     G, XtY, _ = centered_gram(X, Yc, fit_intercept, kw.get("x_mean"))  # one SYRK: the probe
     S = gram_singular_values(G)
-    cond = cond_from_singular_values(S)
-    if cholesky_is_safe(cond, X.dtype):
+    scaled = _scaled_gram_cond(G)
+    if cholesky_is_safe(scaled, X.dtype):
+        refine = scaled > REFINE_ABOVE
+        how = (
+            f"; κ > {REFINE_ABOVE:g}, so the solution is refined with residuals in extended "
+            "precision"
+            if refine
+            else ""
+        )
         return _fit_cholesky(
             X,
+            Y,
             Yc,
             fit_intercept,
             G=G,
             XtY=XtY,
             S=S,
             x_mean=kw.get("x_mean"),
-            reason=f"tall (n ≥ 2p) and κ ≈ {cond:.3g} ≤ eps^(-1/4): the normal equations "
-            "keep at least half the digits and cost one Gram product",
+            refine=refine,
+            reason=f"tall (n ≥ 2p) and κ ≈ {scaled:.3g} ≤ eps^(-1/4) with columns scaled to "
+            f"unit norm: the normal equations keep at least half the digits and cost one "
+            f"Gram product{how}",
         )
-    if cond <= 0.1 / math.sqrt(eps):
-        fit = _fit_qr(
-            X,
-            Yc,
-            fit_intercept,
-            reason=f"κ ≈ {cond:.3g} too large to square (κ² · eps > sqrt(eps)); QR's error "
-            "grows only like κ · eps",
-            **kw,
-        )
-        if fit.solver == "qr":  # the Gram probe resolved σ (κ < 0.1/sqrt(eps)): report them
-            fit.S, fit.cond = S, cond
-        return fit
-    return _fit_svd(
+    return _fit_qr(
         X,
+        Y,
         Yc,
         fit_intercept,
-        reason=f"κ ≈ {cond:.3g} ≥ 0.1/sqrt(eps): X is rank-deficient or nearly so; SVD with "
-        "a cutoff gives the minimum-norm solution",
+        reason=f"κ ≈ {scaled:.3g} (columns scaled to unit norm) too large to square "
+        f"(κ² · eps > sqrt(eps) = {math.sqrt(eps):.2g}): equilibrated pivoted QR (error ~ κ · "
+        "eps) plus refinement in extended precision",
         **kw,
     )
 
@@ -301,11 +422,12 @@ class LinearRegression(RegressorMixin, LinmlEstimator):
         Y = np.asarray(y, dtype=X.dtype).reshape(X.shape[0], -1)  # (n, k)
         fit, x_mean, y_mean = self._solve(X, Y)
         self.upcast_ = False
+        kappa = fit.cond if fit.scaled_cond is None else fit.scaled_cond  # what costs digits
         if in_dtype == np.float32 and not (
-            fit.cond is not None and fit.cond <= 1.0 / math.sqrt(np.finfo(np.float32).eps)
+            kappa is not None and kappa <= 1.0 / math.sqrt(np.finfo(np.float32).eps)
         ):
             warnings.warn(
-                f"LinearRegression: κ(X) ≈ {fit.cond:.3g} is too large for float32 "
+                f"LinearRegression: κ(X) ≈ {kappa:.3g} is too large for float32 "
                 "(> 1/sqrt(eps₃₂) ≈ 2.9e3: fewer than half its 7 digits would survive); "
                 "refitting in float64.",
                 NumericalWarning,
@@ -315,11 +437,18 @@ class LinearRegression(RegressorMixin, LinmlEstimator):
             self.upcast_ = True
         B = fit.B.astype(in_dtype, copy=False)
         self.coef_, self.intercept_ = output_coef(
-            B, x_mean.astype(in_dtype), y_mean.astype(in_dtype), np.ndim(y), self.fit_intercept
+            B,
+            x_mean.astype(in_dtype),
+            y_mean.astype(in_dtype),
+            np.ndim(y),
+            self.fit_intercept,
+            intercept=None if fit.intercept is None else fit.intercept.astype(in_dtype),
         )
         self.rank_ = fit.rank
         self.singular_values_ = fit.S
         self.condition_number_ = None if fit.cond is None else float(fit.cond)
+        self.scaled_condition_number_ = None if fit.scaled_cond is None else float(fit.scaled_cond)
+        self.refinement_correction_ = fit.correction
         self.solver_ = fit.solver
         self.solver_reason_ = fit.reason
         self.n_iter_ = 1 if fit.n_iter is None else int(fit.n_iter)  # direct solvers: one pass
@@ -331,9 +460,11 @@ class LinearRegression(RegressorMixin, LinmlEstimator):
         x_mean = X.mean(axis=0) if self.fit_intercept else np.zeros(X.shape[1], dtype=X.dtype)
         fit = _SOLVER_FUNCS[self.solver](
             X,
+            Y,
             Yc,
             self.fit_intercept,
             x_mean=x_mean,
+            names=getattr(self, "feature_names_in_", None),
             rcond=self.rcond,
             tol=self.tol,
             max_iter=self.max_iter,
@@ -372,8 +503,30 @@ class LinearRegression(RegressorMixin, LinmlEstimator):
                 "each step shrinks the error along σ_i by |1 − σ_i²/σ_max²|; the slowest "
                 "direction needs about κ² steps per factor e",
             )
+        scaled = self.scaled_condition_number_
+        if scaled is not None and math.isfinite(scaled):
+            expl.add(
+                "κ with columns scaled to unit norm",
+                scaled,
+                "what decides the digits: a solver's error grows with the conditioning left "
+                "after the best column scaling, not with the columns' units (van der Sluis)",
+            )
+        if self.refinement_correction_ is not None:
+            corr = self.refinement_correction_
+            settled = -math.log10(corr) if corr > 0 else -math.log10(float(np.finfo(float).eps))
+            expl.add(
+                "iterative refinement",
+                f"{self.n_iter_ - 1} step(s), last correction {corr:.2g}",
+                f"residuals in extended precision on the raw data; about {settled:.0f} digits "
+                "of the coefficients (relative to their largest) had settled",
+            )
         cond = self.condition_number_
-        if cond is not None and not math.isfinite(cond):
+        kappa = scaled if scaled is not None else cond
+        if (
+            cond is not None
+            and not math.isfinite(cond)
+            and (kappa is None or not math.isfinite(kappa))
+        ):
             expl.verdict = (
                 "X is rank-deficient: the coefficients are the minimum-norm solution among "
                 "infinitely many that fit equally well"
@@ -381,10 +534,10 @@ class LinearRegression(RegressorMixin, LinmlEstimator):
             expl.suggestions.append(
                 "remove or merge collinear features, or use Ridge to pick a stable solution"
             )
-        elif cond is not None and cond > 1e3:
+        elif kappa is not None and kappa > 1e3:
             expl.verdict = (
-                f"ill-conditioned (κ ≈ {cond:.3g}): small changes in y can move the "
-                "coefficients a lot"
+                f"ill-conditioned (κ ≈ {kappa:.3g}{' after column scaling' if scaled else ''}): "
+                "small changes in y can move the coefficients a lot"
             )
             expl.suggestions.append(
                 "standardize the features (StandardScaler) — different column scales inflate κ"
@@ -396,6 +549,15 @@ class LinearRegression(RegressorMixin, LinmlEstimator):
                     f"Ridge(alpha≈{lam:.3g}) brings sqrt((σ_max² + λ)/(σ_min² + λ)) down to "
                     "100: λ = (σ_max² − 100² σ_min²)/(100² − 1)"
                 )
+        elif cond is not None and scaled is not None and cond > 1e3:
+            expl.verdict = (
+                f"κ(X) ≈ {cond:.3g} comes from the columns' units (κ ≈ {scaled:.3g} once each "
+                "column has unit norm): the coefficients are determined to near full precision"
+            )
+            expl.suggestions.append(
+                "standardize the features (StandardScaler) to compare coefficient sizes, and "
+                "before any penalized model (Ridge, Lasso), whose penalty is not unit-free"
+            )
         else:
             expl.verdict = (
                 "well-conditioned: the coefficients are determined to near full precision"
