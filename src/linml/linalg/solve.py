@@ -641,6 +641,8 @@ def lstsq_refined(
     max_refine: int = 10,
     gram: np.ndarray | None = None,
     xty: np.ndarray | None = None,
+    x_mean: np.ndarray | None = None,
+    check_input: bool = True,
 ) -> RefinedLstsqResult:
     """``min ‖y − 1 b₀ − X β‖`` to the data's precision: equilibrated solve + refinement.
 
@@ -681,6 +683,11 @@ def lstsq_refined(
         Most refinement steps after the first solve (0: no refinement).
     gram, xty : ndarray of shape (p, p) and (p, k), optional
         ``XcᵀXc`` and ``XcᵀYc`` when already formed (``'normal'`` only; both or neither).
+    x_mean : ndarray of shape (p,), optional
+        Column means of ``X`` when already computed (with ``fit_intercept``).
+    check_input : bool, default=True
+        Validate ``X`` and ``y`` (finite, 2-D, matching rows). Estimators that validated at
+        their own boundary pass False, with ``X`` a float array and ``y`` of its dtype.
 
     Returns
     -------
@@ -702,9 +709,10 @@ def lstsq_refined(
     >>> res.rank, np.round(res.coef[:, 0], 6), np.round(res.intercept, 6)
     (7, array([1., 1., 1., 1., 1., 1., 1.]), array([1.]))
     """
-    X = as_matrix(X)
-    Y = as_targets(y, X)
-    Y = Y.reshape(Y.shape[0], -1)  # (n, k)
+    if check_input:
+        X = as_matrix(X)
+        y = as_targets(y, X)
+    Y = y.reshape(y.shape[0], -1)  # (n, k)
     check_option("method", method, REFINE_METHODS)
     max_refine = check_positive_int("max_refine", max_refine, low=0)
     n, p = X.shape
@@ -718,7 +726,10 @@ def lstsq_refined(
     ext = _extended_dtype(dtype)
     c = int(fit_intercept)  # the ones column, first in A_s
     k = Y.shape[1]
-    x_mean = X.mean(axis=0) if fit_intercept else np.zeros(p, dtype=dtype)
+    if not fit_intercept:
+        x_mean = np.zeros(p, dtype=dtype)
+    elif x_mean is None:
+        x_mean = X.mean(axis=0)
     b0 = np.zeros(k, dtype=ext)
     B = np.zeros((p, k), dtype=ext)
 

@@ -112,7 +112,9 @@ def _fit_cholesky(
             method="normal",
             gram=G,
             xty=XtY,
+            x_mean=x_mean,
             max_refine=10 if refine else 0,
+            check_input=False,
         )
     except np.linalg.LinAlgError as e:
         raise LinmlInputError(
@@ -143,7 +145,9 @@ def _fit_qr(X, Y, Yc, fit_intercept, *, x_mean=None, reason="", names=None, **kw
     n, p = X.shape
     if n < p + int(fit_intercept):  # more unknowns than equations: minimum norm by QR of Xcᵀ
         return _fit_qr_wide(X, Yc, fit_intercept, x_mean=x_mean, reason=reason)
-    res = lstsq_refined(X, Y, fit_intercept=fit_intercept, method="qr")
+    res = lstsq_refined(
+        X, Y, fit_intercept=fit_intercept, method="qr", x_mean=x_mean, check_input=False
+    )
     scaled = cond_from_singular_values(res.scaled_singular_values)
     if res.coef is None:
         warnings.warn(
