@@ -71,14 +71,25 @@ def test_diagnose_writes_json(table, tmp_path):
 
 
 def test_condition_target_option_changes_the_verdict(tmp_path):
+    """cond(Z) is between 10 and 1e3; VIF and BKW (which flag c at their defaults, see
+    test_vif_and_bkw_thresholds_are_options) are switched off to isolate --condition-target."""
     rng = np.random.default_rng(1)
     a, b, e = rng.standard_normal((3, 200))
     path = tmp_path / "mild.csv"
     pd.DataFrame({"a": a, "b": b, "c": a + b + 0.01 * e}).to_csv(path, index=False)
-    loose = runner.invoke(app, ["diagnose", str(path), "--json", str(tmp_path / "l.json")])
+    off = ["--vif-threshold", "1e12", "--index-threshold", "1e12"]
+    loose = runner.invoke(app, ["diagnose", str(path), *off, "--json", str(tmp_path / "l.json")])
     strict = runner.invoke(
         app,
-        ["diagnose", str(path), "--condition-target", "10", "--json", str(tmp_path / "s.json")],
+        [
+            "diagnose",
+            str(path),
+            *off,
+            "--condition-target",
+            "10",
+            "--json",
+            str(tmp_path / "s.json"),
+        ],
     )
     assert loose.exit_code == strict.exit_code == 0
     assert json.loads((tmp_path / "l.json").read_text())["severity"] == "ok"
@@ -180,3 +191,92 @@ def test_help_has_an_example():
     result = runner.invoke(app, ["diagnose", "--help"])
     assert result.exit_code == 0
     assert "linml diagnose data.csv --target price" in result.output
+
+
+# ---------------------------------------------------------------------------- issue 12
+def _longley_csv(tmp_path):
+    from pathlib import Path
+
+    raw = np.loadtxt(
+        Path(__file__).parents[1] / "data" / "nist" / "Longley.csv", delimiter=",", skiprows=1
+    )
+    cols = ["GNPDEFL", "GNP", "UNEMP", "ARMED", "POP", "YEAR"]
+    df = pd.DataFrame(raw[:, 1:], columns=cols)
+    df["TOTEMP"] = raw[:, 0]
+    path = tmp_path / "longley.csv"
+    df.to_csv(path, index=False)
+    return path
+
+
+def test_longley_names_the_dependency_with_vif_and_condition_index(tmp_path):
+    """Acceptance of issue 12: Longley was reported with no collinearity."""
+    out = tmp_path / "r.json"
+    result = runner.invoke(
+        app, ["diagnose", str(_longley_csv(tmp_path)), "--target", "TOTEMP", "--json", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.replace("│", " ").split())  # undo Rich's boxes and wrapping
+    for expected in (
+        "4.328e+04",  # largest condition index (BKW); table cells wrap at 80 columns
+        "GNP 1789 0.9994",  # VIF table: column, VIF, R² on the others
+        "near-dependency YEAR ≈",
+        "POP ≈ 631.2·GNPDEFL",
+        "Belsley–Kuh–Welsch: condition index ≥ 30 with ≥ 2 variance proportions ≥ 0.5",
+    ):
+        assert expected in text, expected
+    report = json.loads(out.read_text())
+    assert report["verdict"].startswith(
+        "variance inflation: VIF ≥ 10 for 'GNP' (1789), 'YEAR' (759), 'POP' (399.2)"
+    )
+    assert {"GNP", "UNEMP", "YEAR"} <= set(report["dependencies"][0]["columns"])
+    assert any("near-dependency YEAR ≈" in text for _, text in report["issues"])
+    assert report["severity"] == "warn"
+
+
+def _star98_like(tmp_path, seed=0):
+    """Interaction columns and a pair whose standardized relation z0 + z1 − 0.12·z2 ≈ 0
+    made collinear_groups drop the dependent from its own group (the star98 IndexError)."""
+    rng = np.random.default_rng(seed)
+    a, e, d, c, f = rng.standard_normal((5, 303))
+    df = pd.DataFrame(
+        {"A": a, "B": -a + 0.12 * e, "C": e + 1e-3 * d, "D": c, "E": f, "D_E": c * f, "A_D": a * c}
+    )
+    path = tmp_path / "star98_like.csv"
+    df.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("target", ["10", "20", "30", "50", "1000"])
+def test_star98_like_table_never_tracebacks_at_any_condition_target(tmp_path, target):
+    result = runner.invoke(
+        app, ["diagnose", str(_star98_like(tmp_path)), "--condition-target", target]
+    )
+    assert result.exit_code in (0, 2), result.output  # an uncaught exception exits 1
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--vif-threshold", "1"], "vif_threshold=1.0 must be a number > 1"),
+        (["--index-threshold", "0.5"], "condition_index_threshold=0.5 must be a number > 1"),
+        (["--proportion-threshold", "2"], r"proportion_threshold=2.0 must be a number in (0, 1]"),
+    ],
+)
+def test_bad_bkw_options_are_one_line_exit_2(table, args, message):
+    result = runner.invoke(app, ["diagnose", str(table), *args])
+    assert result.exit_code == 2
+    assert message in result.output
+    _no_traceback(result)
+
+
+def test_vif_and_bkw_thresholds_are_options(tmp_path):
+    rng = np.random.default_rng(1)
+    a, b, e = rng.standard_normal((3, 200))
+    path = tmp_path / "mild.csv"
+    pd.DataFrame({"a": a, "b": b, "c": a + b + 0.01 * e}).to_csv(path, index=False)
+    result = runner.invoke(app, ["diagnose", str(path), "--json", str(tmp_path / "d.json")])
+    assert result.exit_code == 0
+    report = json.loads((tmp_path / "d.json").read_text())
+    assert report["severity"] == "warn" and report["dependencies"]
+    assert "VIF ≥ 10" in report["verdict"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pandas as pd
@@ -470,3 +471,192 @@ def test_rich_rendering_and_str_show_the_findings(rng):
     plain = str(report)
     assert "w ≈ u + v" in plain and "\x1b[" not in plain
     assert isinstance(report, DataReport)
+
+
+# ---------------------------------------------------------------------------- issue 12: VIF, BKW
+LONGLEY_COLUMNS = ["GNPDEFL", "GNP", "UNEMP", "ARMED", "POP", "YEAR"]
+
+
+def _longley():
+    """NIST's Longley (y, x1 … x6) as a DataFrame with statsmodels' column names."""
+    from pathlib import Path
+
+    raw = np.loadtxt(
+        Path(__file__).parents[1] / "data" / "nist" / "Longley.csv", delimiter=",", skiprows=1
+    )
+    return pd.DataFrame(raw[:, 1:], columns=LONGLEY_COLUMNS), raw[:, 0]
+
+
+def test_longley_is_flagged_by_vif_and_condition_indices():
+    """Issue 12: Longley (VIF up to 1,788) reported no collinearity at the defaults."""
+    X, y = _longley()
+    report = data(X, y)
+    assert report.standardized_condition_number < 1e3  # the old rule alone saw nothing
+    np.testing.assert_allclose(report.vif["GNP"], 1788.51, atol=0.006)
+    np.testing.assert_allclose(report.vif["YEAR"], 758.98, atol=0.006)
+    assert report.vif["ARMED"] < 10
+    assert report.max_condition_index == pytest.approx(43_000, rel=0.01)
+    deps = report.dependencies
+    assert [set(d.columns) for d in deps] == [
+        {"(intercept)", "GNP", "UNEMP", "YEAR"},
+        {"GNPDEFL", "POP"},
+    ]
+    assert deps[0].dependent == "YEAR" and deps[0].relation.startswith("YEAR ≈ ")
+    assert "GNP" in deps[0].relation and "UNEMP" in deps[0].relation
+    assert deps[0].r_squared > 0.99
+    assert report.severity == "warn"
+    assert "VIF" in report.verdict and "'GNP'" in report.verdict
+    texts = [text for _, text in report.issues]
+    assert any("near-dependency YEAR ≈" in t and "condition index 4.33e+04" in t for t in texts)
+    # collinearity comes before the (units-only) scale finding
+    assert texts.index(next(t for t in texts if "column scales" in t)) > 1
+
+
+def test_dependency_relation_reproduces_the_column(rng):
+    """The relation x_d ≈ Σ c_j x_j + b of a BKW dependency, evaluated on the data, is x_d
+    to its R²; its coefficients equal a plain lstsq of x_d on [1, the involved columns]."""
+    X = rng.standard_normal((150, 5)) * [1.0, 50.0, 1.0, 3.0, 1.0] + [0.0, 100.0, 0.0, 5.0, 0.0]
+    X[:, 3] = 0.5 * X[:, 1] - 2 * X[:, 2] + 4 + 1e-3 * rng.standard_normal(150)
+    report = data(X)
+    (dep,) = [d for d in report.dependencies if "x3" in d.columns]
+    assert set(dep.coefficients) | {dep.dependent} == {"x1", "x2", "x3"}
+    d = int(dep.dependent[1:])
+    others = [int(c[1:]) for c in dep.coefficients]
+    A = np.column_stack([np.ones(150), X[:, others]])
+    coef = np.linalg.lstsq(A, X[:, d], rcond=None)[0]
+    np.testing.assert_allclose(list(dep.coefficients.values()), coef[1:], rtol=1e-8)
+    np.testing.assert_allclose(dep.intercept, coef[0], rtol=1e-6)
+    resid = X[:, d] - A @ coef
+    np.testing.assert_allclose(
+        dep.r_squared, 1 - resid @ resid / np.sum((X[:, d] - X[:, d].mean()) ** 2), rtol=1e-9
+    )
+
+
+def test_vif_matches_regressions_on_tall_data_through_the_qr_stand_in(rng):
+    """data() computes VIF from the R factor (n > p + 1); it must equal 1/(1 − R²)."""
+    X = rng.standard_normal((400, 4))
+    X[:, 3] = X[:, 0] + 0.3 * X[:, 1] + 0.2 * rng.standard_normal(400)
+    report = data(X)
+    for j in range(4):
+        A = np.column_stack([np.ones(400), np.delete(X, j, axis=1)])
+        r = X[:, j] - A @ np.linalg.lstsq(A, X[:, j], rcond=None)[0]
+        vif = np.sum((X[:, j] - X[:, j].mean()) ** 2) / (r @ r)
+        np.testing.assert_allclose(report.vif[f"x{j}"], vif, rtol=1e-9)
+
+
+def test_star98_like_crash_regression_at_every_condition_target():
+    """Issue 12: star98 with condition_target=30 raised IndexError in _collinear_relations.
+    Same cause here: z0 + z1 − 0.12·z2 ≈ 0 put the dependent outside its own support."""
+    rng = np.random.default_rng(0)
+    a, e, d, c = rng.standard_normal((4, 200))
+    X = np.column_stack([a, -a + 0.12 * e, e + 1e-3 * d, c])
+    for target in (10, 20, 30, 50, 1e3):
+        report = data(X, condition_target=target)
+        for rel in report.collinear_groups:
+            assert rel.dependent in rel.columns
+    assert [set(d.columns) for d in data(X).dependencies] == [{"x0", "x1", "x2"}]
+
+
+def test_vif_and_bkw_thresholds_and_their_validation(rng):
+    a, b, e = rng.standard_normal((3, 200))
+    X = np.column_stack([a, b, a + b + 0.01 * e])
+    assert data(X).dependencies and data(X).severity == "warn"
+    off = data(X, vif_threshold=1e12, condition_index_threshold=1e12)
+    assert off.dependencies == [] and off.severity == "ok"
+    assert off.vif["x2"] > 1e3  # still measured, only not reported
+    strict = data(X, proportion_threshold=1.0)
+    assert strict.dependencies == []
+    for kwargs, match in [
+        ({"vif_threshold": 1.0}, "vif_threshold=1.0 must be a number > 1"),
+        ({"condition_index_threshold": 0}, "condition_index_threshold=0 must be a number > 1"),
+        ({"proportion_threshold": 0.0}, r"proportion_threshold=0.0 must be a number in \(0, 1\]"),
+    ]:
+        with pytest.raises(LinmlInputError, match=match):
+            data(X, **kwargs)
+
+
+def test_low_variation_column_is_confounded_with_the_intercept(rng):
+    """x ~ 1000 + N(0, 1): BKW pairs it with the intercept; the fix is centering."""
+    X = np.column_stack([rng.standard_normal(100), 1000 + rng.standard_normal(100)])
+    report = data(X)
+    (dep,) = report.dependencies
+    assert set(dep.columns) == {"(intercept)", "x1"} and dep.coefficients == {}
+    assert any("'x1' varies little around its mean" in t for _, t in report.issues)
+    assert any(s.action == "standardize" and "center 'x1'" in s.message for s in report.suggestions)
+
+
+def test_vif_and_dependencies_in_json_and_rendering():
+    X, y = _longley()
+    X["GNP_copy"] = X["GNP"]
+    report = data(X, y)
+    d = json.loads(json.dumps(report.to_dict(), allow_nan=False))
+    assert d["vif"]["GNP"] > 1000 and "GNP_copy" not in d["vif"]  # duplicates reported apart
+    assert d["dependencies"][0]["columns"][0] == "(intercept)"
+    assert d["vif_threshold"] == 10 and d["condition_index_threshold"] == 30
+    text = str(report)
+    assert "variance inflation factors ≥ 10" in text
+    assert "Belsley–Kuh–Welsch: condition index ≥ 30 with ≥ 2 variance proportions ≥ 0.5" in text
+    assert "largest condition index (BKW)" in text and "4.328e+04" in text
+
+
+def test_exact_dependence_vif_is_inf_and_json_null(rng):
+    a, b = rng.standard_normal((2, 50))
+    report = data(np.column_stack([a, b, a - b]))
+    assert all(math.isinf(v) for v in report.vif.values())
+    assert json.loads(json.dumps(report.to_dict()))["vif"]["x0"] is None
+
+
+# ---------------------------------------------------------------------------- identifiers, classes, wide
+@pytest.mark.parametrize("name", ["id", "customer_id", "ID", "Unnamed: 0", "rowId", "row"])
+def test_named_identifier_column_is_reported_not_a_scale_problem(rng, name):
+    X = pd.DataFrame(rng.standard_normal((50, 3)), columns=["a", "b", "c"])
+    X.insert(0, name, rng.permutation(50) * 1000 + 17)  # unique integers, arbitrary scale
+    report = data(X)
+    assert report.identifier_columns == [name]
+    assert report.scale_ratio < 100  # its scale is not compared with the features'
+    assert not any(s.action == "standardize" for s in report.suggestions)
+    assert any(s.action == "drop" and s.columns == [name] for s in report.suggestions)
+    assert any("identifier" in t for _, t in report.issues)
+    assert name not in report.vif and report.n_features_used == 3
+
+
+def test_row_number_column_is_an_identifier_but_a_year_is_not(rng):
+    X = pd.DataFrame(rng.standard_normal((40, 2)), columns=["a", "b"])
+    X["n"] = np.arange(1, 41)[::-1]  # 40 … 1: row numbers, unnamed
+    X["YEAR"] = np.arange(1950, 1990)  # consecutive unique integers, but a real feature
+    report = data(X)
+    assert report.identifier_columns == ["n"]
+    assert "YEAR" in report.vif
+    assert data(_longley()[0]).identifier_columns == []
+
+
+def test_small_tables_do_not_call_one_to_n_an_identifier():
+    X = np.column_stack([np.arange(1.0, 6.0), [2.0, 7.0, 1.0, 8.0, 3.0]])
+    assert data(X).identifier_columns == []
+
+
+@pytest.mark.parametrize(
+    ("y", "classes"), [(np.arange(60) % 2, [0, 1]), (np.arange(60) % 4 + 1.0, [1, 2, 3, 4])]
+)
+def test_zero_one_and_small_integer_targets_are_classes(rng, y, classes):
+    X = rng.standard_normal((60, 2))
+    t = data(X, y).target
+    assert (t.kind, t.n_classes, t.classes) == ("categorical", len(classes), classes)
+    assert "class labels" in t.note and "linml classify" in t.note
+    assert len(t.correlations) == 2  # still correlated with the columns
+    assert any("class labels" in note for note in data(X, y).notes)
+    assert data(X, y + 0.5 * (y == y.max())).target.kind == "numeric"  # not integer any more
+    assert data(X, np.arange(60.0)).target.kind == "numeric"  # too many values
+
+
+def test_wide_data_leads_with_more_columns_than_rows(rng):
+    """p ≫ n: chance correlations make pairwise findings; the first finding says why."""
+    base = rng.standard_normal((10, 3))
+    X = np.column_stack([base, base @ rng.standard_normal((3, 60))])  # many near-duplicates too
+    report = data(X)
+    kind, text = report.issues[0]
+    assert kind == "bad" and text.startswith("more columns than rows (63 columns, 10 rows)")
+    assert report.verdict == text
+    assert report.suggestions[0].action == "ridge"
+    assert report.vif == {} and report.dependencies == []
+    assert any("VIF and condition indices not computed" in note for note in report.notes)

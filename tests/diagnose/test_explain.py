@@ -148,3 +148,49 @@ def test_explain_real_linml_estimators(cls, params, rng):
     console = Console(record=True, width=120)
     render_explanation(expl, console)
     assert cls.__name__ in console.export_text()
+
+
+# ---------------------------------------------------------------------------- issue 12: units
+def test_pca_first_axis_one_raw_column_says_standardize():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((200, 4)) @ rng.standard_normal((4, 4))
+    X[:, 2] *= 1000  # one column in other units
+    df = pd.DataFrame(X, columns=["a", "b", "grams", "d"])
+    expl = explain(PCA(2).fit(df))
+    assert expl.verdict.startswith("the first axis is column 'grams' alone")
+    assert "standardize" in expl.suggestions[0]
+    scaled = explain(PCA(2).fit((X - X.mean(0)) / X.std(0)))
+    assert "alone" not in scaled.verdict and not any("standardize" in s for s in scaled.suggestions)
+
+
+def test_svc_all_bounded_on_unscaled_features_says_standardize():
+    from sklearn.datasets import make_classification
+
+    from linml.svm import SVC
+
+    X, y = make_classification(200, 5, n_informative=3, random_state=0)
+    expl = explain(SVC().fit(X * np.array([1000, 1, 1, 1, 1]), y))
+    assert "sit at the bound C and the feature scales differ by" in expl.verdict
+    assert "'x0'" in expl.verdict
+    assert expl.suggestions[0].startswith("standardize X")
+    fine = explain(SVC().fit(X, y))
+    assert "feature scales" not in fine.verdict
+
+
+# the fit itself warns (disconnected graph; k-means finds 1 distinct cluster): that is the case
+@pytest.mark.filterwarnings("ignore::linml.NumericalWarning")
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_spectral_clustering_fewer_nonempty_clusters_says_standardize():
+    from sklearn.datasets import make_blobs
+
+    from linml.cluster import SpectralClustering
+
+    X, _ = make_blobs(300, centers=3, random_state=0)
+    model = SpectralClustering(3, random_state=0).fit(X * 1000)
+    assert np.count_nonzero(np.bincount(model.labels_, minlength=3)) < 3
+    expl = explain(model)
+    assert expl.verdict.startswith("only 1 of the 3 clusters asked for are non-empty")
+    assert "graph fell apart" in expl.verdict
+    assert expl.suggestions[0].startswith("standardize X")
+    ok = explain(SpectralClustering(3, random_state=0).fit(X))
+    assert "non-empty" not in ok.verdict and "fell apart" not in ok.verdict

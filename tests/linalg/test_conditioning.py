@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,12 +14,15 @@ from hypothesis import strategies as st
 from linml.exceptions import LinmlInputError
 from linml.linalg import (
     CollinearGroup,
+    ConditionIndices,
     RankResult,
     collinear_groups,
+    condition_indices,
     condition_number,
     effective_rank,
     null_space,
     numerical_rank,
+    variance_inflation_factors,
 )
 
 
@@ -177,3 +181,183 @@ def test_collinear_bad_input():
         collinear_groups(np.eye(3), tol=2)
     with pytest.raises(LinmlInputError, match=r"X must be 2-D"):
         collinear_groups(np.ones(3))
+
+
+# ---------------------------------------------------------------------------- collinear groups: issue 12
+def _dependent_outside_support_case(seed=0):
+    """z0 + z1 − 0.12·z2 ≈ 0 on standardized columns: pivot z2 (|v2| ≥ 0.1·max), so the
+    echelon row is ≈ (8.3, 8.4, 1) and at tol ≥ 1e-2 the support threshold sqrt(tol)·8.4
+    exceeds 1 — before the fix the dependent column fell out of its own group."""
+    rng = np.random.default_rng(seed)
+    a, e, d, c = rng.standard_normal((4, 200))
+    X = np.column_stack([a, -a + 0.12 * e, e + 1e-3 * d, c])
+    return (X - X.mean(axis=0)) / X.std(axis=0)
+
+
+@pytest.mark.parametrize("tol", [1 / 10, 1 / 20, 1 / 30, 1 / 50, 1e-3])
+def test_collinear_dependent_is_always_in_its_group(tol):
+    """Regression (issue 12, star98 `--condition-target 30` IndexError in diagnose)."""
+    groups = collinear_groups(_dependent_outside_support_case(), tol=tol)
+    assert len(groups) == 1
+    g = groups[0]
+    assert g.dependent in g.columns
+    assert g.columns == (0, 1, 2)
+    str(g)  # formats without error
+
+
+@given(seed=st.integers(0, 10_000), tol=st.floats(1e-4, 0.5))
+def test_collinear_dependent_in_columns_property(seed, tol):
+    Z = _dependent_outside_support_case(seed)
+    for g in collinear_groups(Z, tol=tol):
+        assert g.dependent in g.columns
+
+
+# ---------------------------------------------------------------------------- VIF
+LONGLEY = Path(__file__).parents[1] / "data" / "nist" / "Longley.csv"  # y, x1 … x6
+
+
+def _longley_X():
+    return np.loadtxt(LONGLEY, delimiter=",", skiprows=1)[:, 1:]  # GNPDEFL … YEAR
+
+
+def _vif_by_regression(X):
+    """Oracle: VIF_j = 1/(1 − R_j²) from an explicit regression of x_j on [1, the others]."""
+    n, p = X.shape
+    out = []
+    for j in range(p):
+        A = np.column_stack([np.ones(n), np.delete(X, j, axis=1)])
+        coef = np.linalg.lstsq(A, X[:, j], rcond=None)[0]
+        ss_res = np.sum((X[:, j] - A @ coef) ** 2)
+        ss_tot = np.sum((X[:, j] - X[:, j].mean()) ** 2)
+        out.append(1.0 / (ss_res / ss_tot))  # 1/(1 − R²), R² = 1 − ss_res/ss_tot
+    return np.array(out)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_vif_matches_explicit_regressions(seed):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((60, 5)) * rng.uniform(0.1, 100, 5) + rng.uniform(-50, 50, 5)
+    X[:, 4] = X[:, 0] - 0.3 * X[:, 2] + 0.05 * X[:, 4]  # some collinearity
+    np.testing.assert_allclose(variance_inflation_factors(X), _vif_by_regression(X), rtol=1e-8)
+
+
+def test_vif_longley_matches_published_values():
+    """statsmodels' variance_inflation_factor on Longley with a constant (as widely quoted):
+    GNPDEFL 135.53, GNP 1788.51, UNEMP 33.62, ARMED 3.59, POP 399.15, YEAR 758.98."""
+    X = _longley_X()
+    vif = variance_inflation_factors(X)
+    published = [135.53, 1788.51, 33.62, 3.59, 399.15, 758.98]
+    np.testing.assert_allclose(vif, published, atol=0.006)  # published to 2 decimals
+    np.testing.assert_allclose(vif, _vif_by_regression(X), rtol=1e-8)
+
+
+def test_vif_orthogonal_is_one_and_exact_dependence_is_inf():
+    a, b, c = np.random.default_rng(1).standard_normal((3, 40))
+    vif = variance_inflation_factors(np.column_stack([a, b, a + 2 * b, c]))
+    assert np.isinf(vif[:3]).all() and np.isfinite(vif[3])
+    # two uncorrelated columns: VIF = 1 exactly (R² = 0)
+    x = np.array([1.0, -1.0, 1.0, -1.0])
+    z = np.array([1.0, 1.0, -1.0, -1.0])
+    np.testing.assert_allclose(variance_inflation_factors(np.column_stack([x, z])), [1.0, 1.0])
+
+
+def test_vif_constant_column_is_nan_and_others_unaffected():
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((30, 3))
+    vif = variance_inflation_factors(np.column_stack([X, np.full(30, 7.0)]))
+    assert np.isnan(vif[3])
+    np.testing.assert_allclose(vif[:3], _vif_by_regression(X), rtol=1e-10)
+
+
+def test_vif_uncentered_on_a_gram_stand_in_equals_centered():
+    """center=False on R of the centered data (same Gram matrix) gives the centered VIF."""
+    X = _longley_X()
+    R = np.linalg.qr(X - X.mean(axis=0), mode="r")
+    np.testing.assert_allclose(
+        variance_inflation_factors(R, center=False), variance_inflation_factors(X), rtol=1e-9
+    )
+
+
+# ---------------------------------------------------------------------------- BKW
+def _bkw_oracle(X):
+    """Explicit BKW: [1, X] / column norms, η = S[0]/S, π from φ_jk = V_jk²/S_k²."""
+    Xa = np.column_stack([np.ones(len(X)), X])
+    Xs = Xa / np.linalg.norm(Xa, axis=0)
+    _, S, Vt = np.linalg.svd(Xs, full_matrices=False)
+    phi = Vt.T**2 / S**2  # (j, k)
+    return S[0] / S, (phi / phi.sum(axis=1, keepdims=True)).T, Xs
+
+
+def test_condition_indices_longley_against_oracle_and_bkw():
+    """Largest BKW condition index of Longley with intercept: BKW report about 43,000;
+    ours is 43,275 — within 1% of that and equal to an explicit SVD to 1e-8."""
+    X = _longley_X()
+    ci = condition_indices(X, feature_names=["GNPDEFL", "GNP", "UNEMP", "ARMED", "POP", "YEAR"])
+    assert isinstance(ci, ConditionIndices)
+    eta, pi, _ = _bkw_oracle(X)
+    np.testing.assert_allclose(ci.indices, eta, rtol=1e-8)
+    np.testing.assert_allclose(ci.proportions, pi, rtol=1e-6, atol=1e-12)
+    assert ci.max_index == pytest.approx(43_000, rel=0.01)
+    # Σ_k φ_jk is the diagonal of (X_sᵀ X_s)⁻¹ (variance of the scaled coefficients)
+    assert ci.names[0] == "(intercept)"
+    deps = ci.dependencies()
+    assert [set(d.names) for d in deps] == [
+        {"(intercept)", "GNP", "UNEMP", "YEAR"},
+        {"GNPDEFL", "POP"},
+    ]
+    assert deps[0].index == pytest.approx(ci.max_index)
+    assert all(p >= 0.5 for d in deps for p in d.proportions)
+
+
+def test_condition_indices_proportions_sum_to_one_and_decompose_the_variance():
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((40, 4)) + 3
+    ci = condition_indices(X)
+    np.testing.assert_allclose(ci.proportions.sum(axis=0), 1.0, rtol=1e-12)
+    assert np.all(np.diff(ci.indices) >= 0) and ci.indices[0] == 1.0
+    # the denominator Σ_k φ_jk is diag((X_sᵀX_s)⁻¹) — var(b_j) up to σ² — so
+    # π_kj · var_j = V_jk² / S_k² (explicit inverse: fine in a test oracle)
+    _, _, Xs = _bkw_oracle(X)
+    var = np.diag(np.linalg.inv(Xs.T @ Xs))
+    Vt = np.linalg.svd(Xs)[2]
+    np.testing.assert_allclose(
+        ci.proportions * var, Vt**2 / ci.singular_values[:, None] ** 2, rtol=1e-6
+    )
+
+
+def test_condition_indices_exact_dependence_is_inf_with_limit_proportions():
+    rng = np.random.default_rng(5)
+    a, b, c = rng.standard_normal((3, 30))
+    ci = condition_indices(np.column_stack([a, b, a - b, c]), intercept=False)
+    assert math.isinf(ci.max_index)
+    np.testing.assert_allclose(ci.proportions.sum(axis=0), 1.0)
+    (dep,) = ci.dependencies()
+    assert set(dep.names) == {"x0", "x1", "x2"} and math.isinf(dep.index)
+
+
+def test_condition_indices_orthogonal_design_has_no_dependency():
+    ci = condition_indices(np.eye(4), intercept=False)
+    np.testing.assert_allclose(ci.indices, 1.0)
+    assert ci.dependencies() == []
+
+
+def test_condition_indices_bad_names():
+    with pytest.raises(LinmlInputError, match="feature_names has 1 entries but X has 2"):
+        condition_indices(np.eye(2), feature_names=["a"])
+
+
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(30, 300),
+    noise=st.floats(1e-4, 1e-2),
+)
+def test_planted_dependency_among_3_of_8_found_by_the_bkw_rule(seed, n, noise):
+    """x_c = a·x_a + b·x_b + noise among 8 columns: the rule (η ≥ 30 and ≥ 2 π ≥ 0.5)
+    finds exactly one dependency, on exactly those 3 columns (the intercept not involved)."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, 8))
+    i, j, k = (int(t) for t in rng.choice(8, 3, replace=False))
+    a, b = rng.uniform(0.5, 2.0, 2) * rng.choice([-1.0, 1.0], 2)
+    X[:, k] = a * X[:, i] + b * X[:, j] + noise * rng.standard_normal(n)
+    deps = condition_indices(X).dependencies()
+    assert [set(d.columns) for d in deps] == [{i + 1, j + 1, k + 1}]  # design positions

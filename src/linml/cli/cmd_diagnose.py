@@ -47,6 +47,22 @@ def register(app: typer.Typer) -> None:
         near_duplicate_tol: float = typer.Option(
             1e-3, "--near-duplicate-tol", help="Columns with |corr| > 1 - tol are near-duplicates."
         ),
+        vif_threshold: float = typer.Option(
+            10.0,
+            "--vif-threshold",
+            help="Report columns whose variance inflation factor 1/(1 - R²) is at least this.",
+        ),
+        index_threshold: float = typer.Option(
+            30.0,
+            "--index-threshold",
+            help="Belsley-Kuh-Welsch: a condition index at least this with two or more "
+            "variance proportions >= --proportion-threshold is a harmful dependency.",
+        ),
+        proportion_threshold: float = typer.Option(
+            0.5,
+            "--proportion-threshold",
+            help="Belsley-Kuh-Welsch variance-decomposition proportion marking a column involved.",
+        ),
         drop_non_numeric: bool = typer.Option(
             False,
             "--drop-non-numeric",
@@ -54,6 +70,10 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Rank, conditioning, collinear columns, duplicates, NaN/inf of a table — and the fix.
+
+        Collinearity is found the way statisticians find it too: variance inflation factors
+        (VIF >= 10) and Belsley-Kuh-Welsch condition indices (>= 30 with two or more
+        variance proportions >= 0.5), each named in the table's columns.
 
         Example: [bold]linml diagnose data.csv --target price --json report.json[/]
         """
@@ -77,6 +97,9 @@ def register(app: typer.Typer) -> None:
             feature_names=names,
             condition_target=condition_target,
             near_duplicate_tol=near_duplicate_tol,
+            vif_threshold=vif_threshold,
+            condition_index_threshold=index_threshold,
+            proportion_threshold=proportion_threshold,
         )
         if dropped:
             report.notes.insert(0, f"non-numeric column(s) left out: {_quoted(dropped)}.")

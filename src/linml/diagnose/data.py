@@ -2,8 +2,10 @@
 
 :func:`data` reads ``X`` (and optionally ``y``) and reports, in the data's own column names,
 what a linear model fitted on it will suffer from: rank deficiency, ill-conditioning and the
-near-null column combinations behind it, constant, duplicate and near-duplicate columns,
-wildly different column scales, and NaN/inf entries. Each finding comes with a concrete
+near-null column combinations behind it, the statistician's collinearity diagnostics
+(variance inflation factors; Belsley–Kuh–Welsch condition indices with variance-decomposition
+proportions), constant, duplicate, near-duplicate and identifier columns, wildly different
+column scales, more columns than rows, and NaN/inf entries. Each finding comes with a concrete
 suggestion (standardize, drop a named column, ridge with a computed ``λ``).
 
 >>> import numpy as np
@@ -20,6 +22,7 @@ c ≈ 2·a - b
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -27,10 +30,17 @@ import numpy as np
 import scipy.linalg as sla
 
 from linml.exceptions import LinmlInputError
-from linml.linalg import collinear_groups, effective_rank, numerical_rank
+from linml.linalg import (
+    collinear_groups,
+    condition_indices,
+    effective_rank,
+    numerical_rank,
+    variance_inflation_factors,
+)
 
 __all__ = [
     "CollinearRelation",
+    "ConditionDependency",
     "CorrelatedPair",
     "DataReport",
     "NonFiniteSummary",
@@ -43,6 +53,13 @@ __all__ = [
 _MAX_POSITIONS = 5  # first non-finite positions listed in the report
 _MAX_CORRELATIONS = 10  # columns listed by |corr(y, x_j)|
 _BLOCK = 512  # columns per block of the correlation scan (keeps memory at n × 512)
+_MAX_CLASSES = 10  # an integer y with at most this many distinct values reads as class labels
+_MIN_ROWS_FOR_ROW_NUMBERS = 20  # below this, 1…n in a column is as likely data as a row index
+# names that mark a column as an identifier: id, *_id, id_*, index, Unnamed: 0 (pandas' index)…
+_ID_NAME = re.compile(
+    r"(^|[_\s.\-])id$|^id[_\s.\-]|^(index|idx|row|rownum|row_?number|unnamed: ?0)$", re.I
+)
+_ID_CAMEL = re.compile(r"[a-z]I[dD]$")  # customerId, rowID
 
 
 # ---------------------------------------------------------------------------- findings
@@ -87,6 +104,29 @@ class CollinearRelation:
 
 
 @dataclass
+class ConditionDependency:
+    """A harmful near-dependency by the Belsley–Kuh–Welsch rule, in the data's column names.
+
+    Direction ``k`` of the unit-length-scaled design ``[1, X]`` has condition index
+    ``index = η_k ≥ 30`` and variance-decomposition proportions ``π_kj ≥ 0.5`` on two or
+    more ``columns`` (``"(intercept)"`` among them when the constant takes part). The
+    ``relation`` is the least-squares fit of ``dependent`` (the involved column with the
+    largest ``π_kj``) on the other involved columns and an intercept (shown as 0 when
+    within two standard errors of 0); ``r_squared`` says how exact it is. With the intercept as the only other column it reads
+    ``x ≈ mean`` and ``r_squared`` is 0: the column varies little around its mean.
+    """
+
+    index: float
+    columns: list[str]
+    proportions: dict[str, float]
+    dependent: str
+    coefficients: dict[str, float]
+    intercept: float
+    r_squared: float
+    relation: str
+
+
+@dataclass
 class NonFiniteSummary:
     """Where the NaN/inf entries of ``X`` are, and which block the linear algebra used."""
 
@@ -106,13 +146,20 @@ class NonFiniteSummary:
 
 @dataclass
 class TargetSummary:
-    """What was checked on ``y``: its kind, missing values and correlations with columns."""
+    """What was checked on ``y``: its kind, missing values and correlations with columns.
+
+    An integer ``y`` with at most 10 distinct values (and at least two rows per value) is
+    ``"categorical"`` — class labels such as 0/1 — with ``n_classes``, its ``classes`` and
+    a ``note`` saying so; its correlations with the columns are still listed.
+    """
 
     kind: str  # "numeric", "categorical" or "multi-output"
     n_missing: int
     first_missing: list[int]
     n_classes: int | None
     correlations: list[tuple[str, float]]
+    classes: list[Any] = field(default_factory=list)
+    note: str = ""
 
 
 @dataclass
@@ -144,6 +191,19 @@ class DataReport:
         ``max std / min std`` over non-constant columns and the two columns.
     ridge_lambda : float or None
         ``λ = (σmax² − t²σmin²)/(t² − 1)`` on ``Z`` when its condition number exceeds ``t``.
+    vif : dict of str to float
+        ``VIF_j = 1 / (1 − R_j²)`` of each analysed column (``inf`` for exact dependence;
+        ``None`` in JSON); empty when skipped (constant or wide data).
+    vif_threshold : float
+        Columns with ``VIF ≥ vif_threshold`` are reported (default 10: ``R_j² ≥ 0.9``).
+    condition_indices : ndarray or None
+        BKW condition indices ``η_k`` (ascending) of ``[1, X]`` scaled to unit column length
+        (analysed columns only); ``max_condition_index`` is the largest.
+    dependencies : list of ConditionDependency
+        Directions with ``η_k ≥ condition_index_threshold`` and two or more proportions
+        ``π_kj ≥ proportion_threshold`` (BKW 1980: 30 and 0.5).
+    identifier_columns : list of str
+        Columns taken for row identifiers (left out of the linear algebra).
     nonfinite, target : NonFiniteSummary, TargetSummary or None
     suggestions : list of Suggestion
         Concrete fixes, in the order the findings were made.
@@ -176,6 +236,14 @@ class DataReport:
     scale_ratio: float | None
     scale_columns: tuple[str, str] | None
     ridge_lambda: float | None
+    vif: dict[str, float]
+    vif_threshold: float
+    condition_indices: np.ndarray | None
+    max_condition_index: float | None
+    dependencies: list[ConditionDependency]
+    condition_index_threshold: float
+    proportion_threshold: float
+    identifier_columns: list[str]
     target: TargetSummary | None
     suggestions: list[Suggestion]
     issues: list[tuple[str, str]]  # (severity 'bad' | 'warn', text)
@@ -550,6 +618,14 @@ def _target_summary(
     if not numeric or values.dtype.kind == "b":
         classes = np.unique(values[~missing].astype(str))
         return TargetSummary("categorical", int(missing.sum()), first_missing, len(classes), [])
+    known = values[~missing].astype(np.float64)
+    labels = np.unique(known)
+    class_like = (
+        known.size > 0
+        and bool(np.all(known == np.round(known)))
+        and labels.size <= _MAX_CLASSES
+        and known.size >= 2 * labels.size
+    )
     correlations: list[tuple[str, float]] = []
     if Xv is not None and Xv.shape[1]:
         keep = ~missing[rows]
@@ -562,6 +638,22 @@ def _target_summary(
             r = np.divide(r, sx, out=np.zeros_like(r), where=sx > 0)
             order = np.argsort(-np.abs(r), kind="stable")[:_MAX_CORRELATIONS]
             correlations = [(xv_names[j], float(np.clip(r[j], -1, 1))) for j in order]
+    if class_like:
+        shown = ", ".join(f"{c:g}" for c in labels)
+        note = (
+            f"y takes {labels.size} integer value(s) ({shown}): read as class labels — fit a "
+            "classifier (e.g. `linml classify`); a regression on it is a linear probability model."
+        )
+        classes = [int(c) for c in labels]
+        return TargetSummary(
+            "categorical",
+            int(missing.sum()),
+            first_missing,
+            len(classes),
+            correlations,
+            classes,
+            note,
+        )
     return TargetSummary("numeric", int(missing.sum()), first_missing, None, correlations)
 
 
@@ -574,6 +666,9 @@ def data(
     near_duplicate_tol: float = 1e-3,
     condition_target: float = 1e3,
     scale_ratio_threshold: float = 100.0,
+    vif_threshold: float = 10.0,
+    condition_index_threshold: float = 30.0,
+    proportion_threshold: float = 0.5,
 ) -> DataReport:
     """Diagnose a design matrix: rank, conditioning, collinearity, bad columns, NaN/inf.
 
@@ -589,8 +684,20 @@ def data(
     * ``collinear_groups``: near-null combinations ``Z v ≈ 0`` (singular values of ``Z``
       below ``σmax(Z) / condition_target``, exact duplicates left out), re-expressed in the
       data's units as ``x_d ≈ Σ c_j x_j + b``.
+    * ``vif``: variance inflation factors ``VIF_j = 1 / (1 − R_j²)``, reported from
+      ``vif_threshold``; ``dependencies``: Belsley–Kuh–Welsch condition indices
+      ``η_k = S[0]/S[k]`` of ``[1, X]`` scaled to unit column length, with the
+      variance-decomposition proportions ``π_kj = (V_jk²/S_k²) / Σ_k (V_jk²/S_k²)``; a
+      direction with ``η_k ≥ 30`` and two or more ``π_kj ≥ 0.5`` is a harmful dependency
+      (BKW 1980), reported as a relation in the involved columns' names. These use the
+      analysed columns without constant columns and extra copies of exact duplicates,
+      and are skipped when there are not more rows than columns.
     * constant columns, exact duplicate columns, near-duplicates ``|corr| > 1 − tol``,
       and the scale disparity ``max_j std_j / min_j std_j`` (non-constant columns).
+    * identifier columns — integer, one distinct value per row, and named like an id
+      (``id``, ``*_id``, ``index``, ``Unnamed: 0``…) or, from 20 rows, a permutation of the
+      row numbers ``0…n−1`` / ``1…n`` — are reported and left out of the linear algebra.
+    * more columns than rows is reported first: every pairwise finding is then weak.
     * With ``y``: length check (raises on mismatch), missing entries, and the columns most
       correlated with ``y``.
 
@@ -617,6 +724,12 @@ def data(
         The acceptable condition number ``t > 1`` of the standardized problem.
     scale_ratio_threshold : float, default=100
         Suggest standardizing when ``max std / min std`` exceeds this.
+    vif_threshold : float, default=10
+        Report columns with ``VIF ≥ vif_threshold`` (> 1).
+    condition_index_threshold : float, default=30
+        BKW's condition index from which a direction can be a harmful dependency (> 1).
+    proportion_threshold : float, default=0.5
+        BKW's variance-decomposition proportion marking a column as involved, in (0, 1].
 
     Returns
     -------
@@ -649,11 +762,30 @@ def data(
         raise LinmlInputError(
             f"scale_ratio_threshold={scale_ratio_threshold!r} must be a number >= 1."
         )
+    for name, value in (
+        ("vif_threshold", vif_threshold),
+        ("condition_index_threshold", condition_index_threshold),
+    ):
+        if not (isinstance(value, int | float) and value > 1):
+            raise LinmlInputError(f"{name}={value!r} must be a number > 1 (e.g. 10 or 30).")
+    if not (isinstance(proportion_threshold, int | float) and 0 < proportion_threshold <= 1):
+        raise LinmlInputError(
+            f"proportion_threshold={proportion_threshold!r} must be a number in (0, 1] "
+            "(BKW use 0.5)."
+        )
     condition_target = float(condition_target)
     Xall, names, dtype = _as_matrix(X, feature_names)
     n, p = Xall.shape
     rows_used, cols_used, nonfinite = _nonfinite_block(Xall, names)
     f = _Findings(names)
+    rules = _Rules(
+        condition_target,
+        near_duplicate_tol,
+        float(scale_ratio_threshold),
+        float(vif_threshold),
+        float(condition_index_threshold),
+        float(proportion_threshold),
+    )
     if nonfinite is not None:
         f.notes.append(nonfinite.note)
         where = ", ".join(f"(row {i}, {c!r})" for i, c in nonfinite.first_positions[:3])
@@ -664,26 +796,31 @@ def data(
             f"{_quoted(list(nonfinite.columns))}).",
             list(nonfinite.columns),
         )
+    cols_used = _identifier_findings(f, Xall[rows_used], cols_used)
     col_idx = np.flatnonzero(cols_used)  # indices into names of the analysed columns
     Xc = Xall[np.ix_(rows_used, cols_used)]  # (n', p') finite block
     Xv = xv_cols = None  # the non-constant columns of the finite block, for y
+    if Xc.shape[0] < Xc.shape[1]:
+        _wide_finding(f, *Xc.shape)
     if Xc.size == 0:
         f.notes.append("no finite block left: the linear algebra was skipped.")
     else:
-        varying, dup_local = _column_findings(f, Xc, col_idx, scale_ratio_threshold)
-        Xr, Cr = _reduce(Xc)
+        varying, dup_local = _column_findings(f, Xc, col_idx)
+        Xr, Cr, Ra = _reduce(Xc)
         _raw_findings(f, Xr, Xc.shape, dtype)
         if varying.size:
             Xv, xv_cols = Xc[:, varying], col_idx[varying]
-            _standardized_findings(
-                f, Xc, Cr, col_idx, varying, dup_local, condition_target, near_duplicate_tol
-            )
+            _standardized_findings(f, Xc, Cr, col_idx, varying, dup_local, rules)
+            _statistical_findings(f, Xc, Cr, Ra, col_idx, varying, dup_local, rules)
         else:
             f.notes.append("every column is constant: nothing to standardize.")
+        _scale_findings(f, Xc, col_idx, varying, scale_ratio_threshold)
     target = None
     if y is not None:
         xv_names = [] if xv_cols is None else [names[j] for j in xv_cols]
         target = _target_summary(y, n, Xv, np.flatnonzero(rows_used), xv_names)
+        if target.note:
+            f.notes.append(target.note)
         if target.n_missing:
             first = ", ".join(map(str, target.first_missing))
             f.issue("bad", f"y has {_entries(target.n_missing)}, first at row(s) {first}")
@@ -699,6 +836,9 @@ def data(
         n_samples_used=int(rows_used.sum()),
         n_features_used=int(cols_used.sum()),
         condition_target=condition_target,
+        vif_threshold=rules.vif,
+        condition_index_threshold=rules.index,
+        proportion_threshold=rules.proportion,
         nonfinite=nonfinite,
         target=target,
         suggestions=f.suggestions,
@@ -710,6 +850,18 @@ def data(
 
 # ---------------------------------------------------------------------------- steps
 _MAX_LISTED = 5  # findings of one kind listed as issues/suggestions before a summary line
+
+
+@dataclass(frozen=True)
+class _Rules:
+    """The thresholds :func:`data` was called with."""
+
+    condition_target: float
+    near_duplicate_tol: float
+    scale_ratio: float
+    vif: float
+    index: float
+    proportion: float
 
 
 class _Findings:
@@ -736,6 +888,11 @@ class _Findings:
             scale_ratio=None,
             scale_columns=None,
             ridge_lambda=None,
+            vif={},
+            condition_indices=None,
+            max_condition_index=None,
+            dependencies=[],
+            identifier_columns=[],
         )
 
     def issue(self, kind: str, text: str) -> None:
@@ -764,22 +921,24 @@ def _cond(S: np.ndarray) -> float:
     return float(S[0] / S[-1]) if S[-1] > 0 else math.inf
 
 
-def _reduce(Xc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Small stand-ins with the Gram matrices of ``Xc`` and of its centered columns.
+def _reduce(Xc: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Small stand-ins with the Gram matrices of ``Xc``, of its centered columns and of ``[1, Xc]``.
 
     For tall data (``n > p + 1``) one Householder QR ``[1, Xc] = Q R`` replaces every later
     factorization of an (n, p) matrix: with ``R = [[r₁₁, r₁ᵀ], [0, R₂₂]]``,
     ``Xc = Q [r₁ᵀ; R₂₂]`` and, as ``Q``'s first column is ``1/√n``, the centered
     ``Xc − 1 meanᵀ = Q₂ R₂₂``. Orthogonal ``Q`` keeps singular values, ``XᵀX`` and every
-    ``‖X v‖``, so ``Xr = R[:, 1:]`` ((p+1, p)) and ``Cr = R₂₂`` ((p, p)) stand in for them.
-    Otherwise they are ``Xc`` and ``Xc − mean`` themselves.
+    ``‖X v‖``, so ``Xr = R[:, 1:]`` ((p+1, p)), ``Cr = R₂₂`` ((p, p)) and ``Ra = R``
+    ((p+1, p+1), for ``[1, Xc]``) stand in for them. Otherwise they are ``Xc``,
+    ``Xc − mean`` and ``[1, Xc]`` themselves.
     """
     n, p = Xc.shape
+    ones_X = np.column_stack([np.ones(n), Xc])  # (n, p+1)
     if n <= p + 1:
-        return Xc, Xc - Xc.mean(axis=0)
-    R = sla.qr(np.column_stack([np.ones(n), Xc]), mode="r", check_finite=False)[0]
+        return Xc, Xc - Xc.mean(axis=0), ones_X
+    R = sla.qr(ones_X, mode="r", check_finite=False)[0]
     R = R[: p + 1]  # (p+1, p+1) upper triangle
-    return R[:, 1:], R[1:, 1:]
+    return R[:, 1:], R[1:, 1:], R
 
 
 def _raw_findings(f: _Findings, Xr: np.ndarray, shape: tuple[int, int], dtype: str) -> None:
@@ -798,17 +957,12 @@ def _raw_findings(f: _Findings, Xr: np.ndarray, shape: tuple[int, int], dtype: s
             "bad",
             f"rank-deficient: rank {rank} < min(n, p) = {min(n, p)} (tolerance {rank_tol:.3g})",
         )
-    if n < p:
-        f.notes.append(
-            f"fewer rows ({n}) than columns ({p}): X has at least {p - n} exact null "
-            "directions; only regularized fits (e.g. ridge) are well-posed."
-        )
 
 
 def _column_findings(
-    f: _Findings, Xc: np.ndarray, col_idx: np.ndarray, scale_threshold: float
+    f: _Findings, Xc: np.ndarray, col_idx: np.ndarray
 ) -> tuple[np.ndarray, list[list[int]]]:
-    """Constant, exactly duplicate and badly scaled columns; returns the non-constant ones."""
+    """Constant and exactly duplicate columns; returns the non-constant ones and duplicates."""
     names = f.names
     const = _constant_columns(Xc)
     constant = [names[j] for j in col_idx[const]]
@@ -830,6 +984,15 @@ def _column_findings(
         f.suggest(
             "drop", f"drop {_quoted(group[1:])} (exact duplicate of {group[0]!r}).", group[1:]
         )
+    return varying, dup_local
+
+
+def _scale_findings(
+    f: _Findings, Xc: np.ndarray, col_idx: np.ndarray, varying: np.ndarray, scale_threshold: float
+) -> None:
+    """Scale disparity ``max std / min std`` of the non-constant columns (reported after the
+    collinearity findings, which matter more, so the verdict leads with those)."""
+    names = f.names
     if varying.size >= 2:
         std = Xc[:, varying].std(axis=0)
         hi_name = names[col_idx[varying[int(np.argmax(std))]]]
@@ -848,7 +1011,6 @@ def _column_findings(
                 [hi_name, lo_name],
                 ratio,
             )
-    return varying, dup_local
 
 
 def _standardized_findings(
@@ -858,8 +1020,7 @@ def _standardized_findings(
     col_idx: np.ndarray,
     varying: np.ndarray,
     dup_local: list[list[int]],
-    target: float,
-    near_tol: float,
+    rules: _Rules,
 ) -> None:
     """Conditioning, near-duplicates, collinear groups and ridge λ of standardized ``Z``.
 
@@ -869,6 +1030,7 @@ def _standardized_findings(
     and null relations.
     """
     names = f.names
+    target, near_tol = rules.condition_target, rules.near_duplicate_tol
     n = Xc.shape[0]
     mean, std = Xc.mean(axis=0), Xc.std(axis=0)  # population std (ddof=0)
     Z = Cr[:, varying] / std[varying]  # stand-in for z_j = (x_j − m_j) / s_j, (≤ n, k)
@@ -964,3 +1126,229 @@ def _full(values: np.ndarray, col_idx: np.ndarray, p: int) -> np.ndarray:
     full = np.full(p, np.nan)
     full[col_idx] = values
     return full
+
+
+# ---------------------------------------------------------------------------- identifiers, wide
+def _identifier_findings(f: _Findings, X: np.ndarray, cols_used: np.ndarray) -> np.ndarray:
+    """Leave out identifier columns; returns the narrowed ``cols_used``.
+
+    An identifier holds integers, one distinct value per row, and is either named like one
+    (:data:`_ID_NAME`) or, from 20 rows, a permutation of the row numbers ``0…n−1`` or
+    ``1…n``. ``YEAR = 1947…1962`` is neither, and stays a feature.
+    """
+    n = X.shape[0]
+    found = []
+    for j in np.flatnonzero(cols_used):
+        x = X[:, j]
+        if n < 2 or not np.all(np.isfinite(x)) or not np.all(x == np.round(x)):
+            continue
+        u = np.unique(x)
+        if u.size != n:
+            continue
+        name = f.names[j]
+        named = bool(_ID_NAME.search(name) or _ID_CAMEL.search(name))
+        row_numbers = (
+            n >= _MIN_ROWS_FOR_ROW_NUMBERS and u[0] in (0.0, 1.0) and u[-1] - u[0] == n - 1
+        )
+        if named or row_numbers:
+            found.append(int(j))
+    if not found:
+        return cols_used
+    ids = [f.names[j] for j in found]
+    f.fields["identifier_columns"] = ids
+    f.issue(
+        "warn",
+        f"identifier column(s) {_quoted(ids)} (one distinct integer per row): not a feature, "
+        "left out of the analysis",
+    )
+    f.suggest(
+        "drop",
+        f"drop identifier column(s) {_quoted(ids)} before fitting: an id carries no signal, and "
+        "its numeric scale (and any trend with row order) is an artefact.",
+        ids,
+    )
+    f.notes.append(f"identifier column(s) {_quoted(ids)} left out of the linear algebra.")
+    kept = cols_used.copy()
+    kept[found] = False
+    return kept
+
+
+def _wide_finding(f: _Findings, n: int, p: int) -> None:
+    """More columns than rows: the first finding, since every later one is weak beside it."""
+    f.issues.insert(
+        0,
+        (
+            "bad",
+            f"more columns than rows ({p} columns, {n} rows): X has at least {p - n} exact null "
+            "directions, least squares has no unique solution, and pairwise findings "
+            "(correlations, near-duplicates) are weak evidence",
+        ),
+    )
+    f.suggestions.insert(
+        0,
+        Suggestion(
+            "ridge",
+            f"with {p} columns and {n} rows only a regularized fit is well-posed: use ridge or "
+            "lasso, or reduce the columns first (PCA, feature selection).",
+        ),
+    )
+
+
+# ---------------------------------------------------------------------------- VIF and BKW
+def _statistical_findings(
+    f: _Findings,
+    Xc: np.ndarray,
+    Cr: np.ndarray,
+    Ra: np.ndarray,
+    col_idx: np.ndarray,
+    varying: np.ndarray,
+    dup_local: list[list[int]],
+    rules: _Rules,
+) -> None:
+    """Variance inflation factors and Belsley–Kuh–Welsch dependencies of the kept columns.
+
+    Kept: non-constant columns, the first of each exact duplicate group. ``Cr[:, keep]``
+    has the Gram matrix of the centered columns (centered VIF with ``center=False``), and
+    ``Ra[:, [0, 1 + keep]]`` that of ``[1, Xc[:, keep]]`` — all that the unit-length
+    scaling, the SVD and the relation fits below read (see :func:`_reduce`).
+    """
+    n = Xc.shape[0]
+    dropped = {j for g in dup_local for j in g[1:]}
+    keep = np.array([j for j in varying if j not in dropped], dtype=int)  # positions in Xc
+    if keep.size == 0:
+        return
+    if keep.size >= n:
+        f.notes.append(
+            f"VIF and condition indices not computed: {keep.size} columns and only {n} rows "
+            "(every column is then an exact combination of the others and the intercept)."
+        )
+        return
+    names_k = [f.names[col_idx[j]] for j in keep]
+
+    # VIF_j = 1 / (1 − R_j²), R_j² from regressing column j on the others (with intercept)
+    vif = variance_inflation_factors(Cr[:, keep], center=False)
+    f.fields["vif"] = {name: float(v) for name, v in zip(names_k, vif, strict=True)}
+    high = sorted(
+        ((float(v), name) for name, v in zip(names_k, vif, strict=True) if v >= rules.vif),
+        key=lambda t: -t[0],
+    )
+    if high:
+        shown = ", ".join(f"{name!r} ({_fmt(v)})" for v, name in high[:_MAX_LISTED])
+        more = f" and {len(high) - _MAX_LISTED} more" if len(high) > _MAX_LISTED else ""
+        f.issue(
+            "warn",
+            f"variance inflation: VIF ≥ {rules.vif:g} for {shown}{more} "
+            f"(VIF = 1/(1 − R²) on the other columns: R² ≥ {1 - 1 / rules.vif:.3g})",
+        )
+
+    # Belsley–Kuh–Welsch: [1, X] scaled to unit column length, η_k and π_kj
+    ci = condition_indices(
+        Ra[:, [0, *(1 + keep)]], intercept=False, feature_names=["(intercept)", *names_k]
+    )
+    f.fields.update(condition_indices=ci.indices, max_condition_index=ci.max_index)
+    deps = [
+        _dependency(d, Xc, Cr, Ra, keep, names_k)
+        for d in ci.dependencies(rules.index, rules.proportion)
+    ]
+    f.fields["dependencies"] = deps
+    # a dependency on exactly the columns of a relation already listed is not repeated
+    known = {frozenset(r.columns) for r in f.fields["collinear_groups"]}
+    known |= {frozenset((p.first, p.second)) for p in f.fields["near_duplicates"]}
+    listed = [d for d in deps if frozenset(c for c in d.columns if c != "(intercept)") not in known]
+    for d in listed[:_MAX_LISTED]:
+        involved = ", ".join(f"{c} {d.proportions[c]:.2f}" for c in d.columns)
+        rule = (
+            f"BKW: condition index {d.index:.3g} ≥ {rules.index:g}, variance proportions "
+            f"{involved} ≥ {rules.proportion:g}"
+        )
+        others = [c for c in d.columns if c not in ("(intercept)", d.dependent)]
+        if not others:
+            mean = d.intercept
+            f.issue(
+                "warn",
+                f"{d.dependent!r} varies little around its mean {mean:.4g}, confounded with "
+                f"the intercept ({rule})",
+            )
+            f.suggest(
+                "standardize",
+                f"center {d.dependent!r} (subtract its mean {mean:.4g}): its coefficient and the "
+                "intercept are confounded.",
+                [d.dependent],
+                d.index,
+            )
+            continue
+        f.issue(
+            "warn",
+            f"near-dependency {d.relation} (R² {_r2(d.r_squared)}; {rule})",
+        )
+        f.suggest(
+            "drop",
+            f"drop {d.dependent!r} (or another of {', '.join(c for c in d.columns if c != '(intercept)')}), "
+            f"combine them, or fit ridge: {d.relation} (R² {_r2(d.r_squared)}).",
+            [d.dependent],
+            d.index,
+        )
+    _more(f, len(listed), "near-dependencies")
+
+
+def _fmt(value: float) -> str:
+    return "∞" if math.isinf(value) else f"{value:.4g}"
+
+
+def _r2(r2: float) -> str:
+    """R² with enough digits to tell 0.9999 from 1 (``1 − R²`` to 2 significant digits)."""
+    if r2 >= 1.0:
+        return "1"
+    digits = max(2, 1 - math.floor(math.log10(max(1.0 - r2, 1e-16))) + 1)
+    return f"{r2:.{min(digits, 16)}f}"
+
+
+def _dependency(
+    dep: Any,
+    Xc: np.ndarray,
+    Cr: np.ndarray,
+    Ra: np.ndarray,
+    keep: np.ndarray,
+    names_k: list[str],
+) -> ConditionDependency:
+    """One BKW direction as ``x_d ≈ Σ c_j x_j + b``: least squares on the involved columns.
+
+    ``dep.columns`` are positions in ``[1, Xc[:, keep]]`` (0 the intercept). The dependent
+    ``d`` is the involved column with the largest proportion (the later on ties); with
+    ``A = [1, X_others]`` the fit ``[b, c] = argmin ‖A [b, c] − x_d‖`` is solved on the
+    stand-in ``Ra`` (same Gram matrix), and ``R² = 1 − ‖x_d − A [b, c]‖² / ‖x_d − x̄_d‖²``.
+    """
+    props = dict(zip(dep.columns, dep.proportions, strict=True))
+    involved = [i for i in dep.columns if i >= 1]
+    d = max(involved, key=lambda i: (props[i], i))
+    others = [i for i in involved if i != d]
+    A = Ra[:, [0, *(1 + keep[np.asarray(others, dtype=int) - 1])]]  # (·, 1 + len(others))
+    b = Ra[:, 1 + keep[d - 1]]
+    coef = np.linalg.lstsq(A, b, rcond=None)[0]
+    ss_res = float(np.sum((b - A @ coef) ** 2))
+    ss_tot = float(np.sum(Cr[:, keep[d - 1]] ** 2))  # ‖x_d − x̄_d‖²
+    r2 = 1.0 - ss_res / ss_tot if ss_tot > 0 else 0.0
+    coefficients = {names_k[i - 1]: float(c) for i, c in zip(others, coef[1:], strict=True)}
+    intercept = float(coef[0])
+    # b reads as 0 when within two standard errors of it: SE(b)² = σ̂² [(AᵀA)⁻¹]₀₀ with
+    # σ̂² = ss_res / (n − k) and, from A = Q R, [(AᵀA)⁻¹]₀₀ = ‖row 0 of R⁻¹‖²
+    n, k = Xc.shape[0], A.shape[1]
+    if n > k:
+        R = sla.qr(A, mode="r", check_finite=False)[0][:k]
+        diag_ok = np.abs(np.diag(R)) > 0
+        if diag_ok.all():
+            Rinv_row0 = sla.solve_triangular(R, np.eye(k), check_finite=False)[0]
+            se_b = math.sqrt(ss_res / (n - k)) * float(np.linalg.norm(Rinv_row0))
+            if abs(intercept) <= 2 * se_b:
+                intercept = 0.0
+    dependent = names_k[d - 1]
+    return ConditionDependency(
+        index=float(dep.index),
+        columns=list(dep.names),
+        proportions={name: float(pi) for name, pi in zip(dep.names, dep.proportions, strict=True)},
+        dependent=dependent,
+        coefficients=coefficients,
+        intercept=intercept,
+        r_squared=float(min(max(r2, 0.0), 1.0)),
+        relation=_format_relation(dependent, coefficients, intercept),
+    )

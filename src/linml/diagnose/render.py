@@ -105,6 +105,22 @@ def data_report_renderable(report: DataReport) -> Group:
                 _num(report.ridge_lambda),
                 "(σmax² − t²σmin²)/(t² − 1) on standardized X",
             )
+        if report.max_condition_index is not None:
+            eta = report.max_condition_index
+            ok = math.isfinite(eta) and eta < report.condition_index_threshold
+            la.add_row(
+                "largest condition index (BKW)",
+                f"[{'green' if ok else 'red'}]{_num(eta)}[/]",
+                "σmax/σ of [1, X] scaled to unit column length (not centered)",
+            )
+        if report.vif:
+            top = max(report.vif.values(), key=lambda v: -1.0 if math.isnan(v) else v)
+            ok = top < report.vif_threshold
+            la.add_row(
+                "largest VIF",
+                f"[{'green' if ok else 'red'}]{_num(top)}[/]",
+                f"1/(1 − R²) of a column on the others; flagged ≥ {report.vif_threshold:g}",
+            )
     parts.append(la)
 
     if report.issues:
@@ -125,6 +141,42 @@ def data_report_renderable(report: DataReport) -> Group:
             groups.add_row(Text(rel.relation), f"{rel.residual:.2g}")
         _more(groups, len(report.collinear_groups), 2)
         parts.append(groups)
+
+    flagged = {
+        name: v for name, v in report.vif.items() if not math.isnan(v) and v >= report.vif_threshold
+    }
+    if flagged:
+        t = Table(
+            title=f"variance inflation factors ≥ {report.vif_threshold:g} (VIF = 1/(1 − R²))",
+            header_style="bold",
+        )
+        t.add_column("column")
+        t.add_column("VIF", justify="right")
+        t.add_column("R² on the others", justify="right")
+        items = sorted(flagged.items(), key=lambda kv: -kv[1])
+        for name, v in items[:_MAX_ROWS]:
+            t.add_row(Text(name), _num(v), "1" if math.isinf(v) else f"{1 - 1 / v:.4f}")
+        _more(t, len(items), 3)
+        parts.append(t)
+
+    if report.dependencies:
+        t = Table(
+            title=(
+                f"near-dependencies (Belsley–Kuh–Welsch: condition index ≥ "
+                f"{report.condition_index_threshold:g} with ≥ 2 variance proportions ≥ "
+                f"{report.proportion_threshold:g})"
+            ),
+            header_style="bold",
+        )
+        t.add_column("index", justify="right")
+        t.add_column("proportions")
+        t.add_column("relation (least squares on the involved columns)")
+        t.add_column("R²", justify="right")
+        for dep in report.dependencies[:_MAX_ROWS]:
+            props = ", ".join(f"{c} {p:.2f}" for c, p in dep.proportions.items())
+            t.add_row(_num(dep.index, 3), Text(props), Text(dep.relation), f"{dep.r_squared:.4f}")
+        _more(t, len(report.dependencies), 4)
+        parts.append(t)
 
     if report.nonfinite is not None:
         nf = report.nonfinite
@@ -147,7 +199,8 @@ def data_report_renderable(report: DataReport) -> Group:
         miss_style = "red" if tg.n_missing else "green"
         t.add_row("missing / non-finite", f"[{miss_style}]{tg.n_missing}[/]")
         if tg.n_classes is not None:
-            t.add_row("classes", str(tg.n_classes))
+            shown = ", ".join(map(str, tg.classes[:_MAX_ROWS]))
+            t.add_row("classes", f"{tg.n_classes} ({shown})" if shown else str(tg.n_classes))
         for name, r in tg.correlations[:5]:
             t.add_row(Text(f"corr(y, {name})"), f"{r:+.3f}")
         parts.append(t)

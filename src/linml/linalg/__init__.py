@@ -7,7 +7,8 @@ Nothing here is an estimator and nothing does I/O. Modules:
 - :mod:`~linml.linalg.solve` — ``lstsq`` (cholesky / qr / svd / gd), ``ridge_solve``,
   ``ridge_path_svd``
 - :mod:`~linml.linalg.conditioning` — ``condition_number``, ``numerical_rank``,
-  ``effective_rank``, ``null_space``, ``collinear_groups``
+  ``effective_rank``, ``null_space``, ``collinear_groups``, ``variance_inflation_factors``,
+  ``condition_indices``
 - :mod:`~linml.linalg.norms` — ``norm``
 - :mod:`~linml.linalg.distances` — ``pairwise_distances`` (blocked),
   ``pairwise_distances_chunked``, ``cosine_similarity``
@@ -29,12 +30,16 @@ array([1., 2.])
 from linml.linalg import kernels
 from linml.linalg.conditioning import (
     CollinearGroup,
+    ConditionIndices,
+    NearDependency,
     RankResult,
     collinear_groups,
+    condition_indices,
     condition_number,
     effective_rank,
     null_space,
     numerical_rank,
+    variance_inflation_factors,
 )
 from linml.linalg.distances import (
     METRICS,
@@ -78,11 +83,14 @@ __all__ = [
     "project_onto_vector",
     "whitening_matrix",
     "CollinearGroup",
+    "ConditionIndices",
     "LowRankResult",
+    "NearDependency",
     "LstsqResult",
     "PowerIterationResult",
     "RankResult",
     "collinear_groups",
+    "condition_indices",
     "condition_number",
     "effective_rank",
     "eigh_sorted",
@@ -98,5 +106,6 @@ __all__ = [
     "ridge_solve",
     "svd",
     "svd_flip_signs",
+    "variance_inflation_factors",
     *kernels.__all__,
 ]

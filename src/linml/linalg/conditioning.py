@@ -8,7 +8,10 @@ All of it is read off the singular values ``S`` (descending) and right singular 
 - ``rank(X) = #{S > tol}``, ``tol = max(n, p)·eps·S[0]`` by default (as NumPy);
 - ``erank(X) = exp(H(q))``, ``q = S / sum(S)`` (Roy & Vetterli 2007);
 - the null space is spanned by the rows of ``Vt`` beyond the rank; each null vector ``v``
-  is a combination ``X v ≈ 0`` of columns, which :func:`collinear_groups` reports in words.
+  is a combination ``X v ≈ 0`` of columns, which :func:`collinear_groups` reports in words;
+- the statistician's diagnostics: variance inflation factors ``VIF_j = 1 / (1 − R_j²)``
+  (:func:`variance_inflation_factors`) and Belsley–Kuh–Welsch condition indices with
+  variance-decomposition proportions (:func:`condition_indices`).
 
 >>> import numpy as np
 >>> X = np.array([[1.0, 2.0], [2.0, 4.0], [3.0, 6.0]])
@@ -32,12 +35,16 @@ from linml.linalg.svd import _svd
 
 __all__ = [
     "CollinearGroup",
+    "ConditionIndices",
+    "NearDependency",
     "RankResult",
     "collinear_groups",
+    "condition_indices",
     "condition_number",
     "effective_rank",
     "null_space",
     "numerical_rank",
+    "variance_inflation_factors",
 ]
 
 
@@ -360,7 +367,12 @@ def collinear_groups(
     groups = []
     for i, dep in enumerate(piv):
         row = B[i]
-        support = np.flatnonzero(np.abs(row) > support_tol * np.max(np.abs(row)))
+        # the dependent column (B[i, dep] = 1) always belongs to its own relation: with
+        # pivots picked at 0.1× the largest norm, max|B_i| reaches 10, above 1/support_tol
+        # for tol > 1e-2, and the threshold alone would drop it (issue 12: IndexError)
+        in_support = np.abs(row) > support_tol * np.max(np.abs(row))
+        in_support[dep] = True
+        support = np.flatnonzero(in_support)
         others = [j for j in support if j != dep]
         v_s = np.zeros(q)
         v_s[dep] = 1.0
@@ -385,3 +397,224 @@ def collinear_groups(
             )
         )
     return sorted(groups, key=lambda g: g.dependent)
+
+
+# ---------------------------------------------------------------------------- VIF and BKW
+def variance_inflation_factors(X: Any, *, center: bool = True) -> np.ndarray:
+    """Variance inflation factors ``VIF_j = 1 / (1 − R_j²)`` of the columns of ``X``.
+
+    ``R_j²`` is the coefficient of determination of regressing column ``j`` on all the
+    others (with an intercept when ``center``): ``VIF_j`` is the factor by which
+    collinearity inflates the variance of the ``j``-th least-squares coefficient. Rule of
+    thumb: ``VIF ≥ 10`` (``R_j² ≥ 0.9``) is a problem.
+
+    With ``z_j = (x_j − x̄_j) / ‖x_j − x̄_j‖`` the correlation matrix is ``R = ZᵀZ``, and
+    by the Schur complement of ``R``'s ``(j, j)`` entry ``(R⁻¹)_jj = 1 / (1 − R_j²)``.
+    From the SVD ``Z = U S Vᵀ``, ``R⁻¹ = V S⁻² Vᵀ`` and so
+
+        ``VIF_j = Σ_k V_jk² / S_k²``,
+
+    which neither forms ``R`` (that would square the condition number) nor inverts it.
+    A column with a component in the exact null space of ``Z`` (``S_k ≤ max(n, p)·eps·S[0]``
+    and ``Σ_{null k} V_jk² > sqrt(eps)``) is an exact combination of the others: ``inf``.
+
+    Parameters
+    ----------
+    X : array-like of shape (n, p)
+    center : bool, default=True
+        Subtract column means first (the VIF of a model with an intercept, as statsmodels'
+        ``variance_inflation_factor`` with a constant column). ``False`` takes the columns
+        as they are: the uncentered VIF of a model without intercept — or the centered
+        one, when ``X`` is any matrix with the Gram matrix of the centered data (e.g. the
+        ``R`` factor of a QR of the centered columns).
+
+    Returns
+    -------
+    vif : ndarray of shape (p,), float64
+        ``≥ 1`` (1 for a column orthogonal to the others); ``inf`` for exact dependence;
+        ``nan`` for a column with zero (centered) norm, where ``R_j²`` is undefined.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> a, b, e = rng.standard_normal((3, 200))
+    >>> vif = variance_inflation_factors(np.column_stack([a, b, a + b + 0.1 * e]))
+    >>> bool(vif.min() > 50), variance_inflation_factors(np.column_stack([a, 2 * a]))
+    (True, array([inf, inf]))
+    """
+    X = as_matrix(X).astype(np.float64, copy=False)
+    n, p = X.shape
+    C = X - X.mean(axis=0) if center else X
+    norms = np.linalg.norm(C, axis=0)
+    ok = norms > 0
+    vif = np.full(p, np.nan)
+    if not ok.any():
+        return vif
+    Z = C[:, ok] / norms[ok]  # unit-length columns: ZᵀZ is the correlation matrix
+    k = Z.shape[1]
+    _, S, Vt = _svd(Z, full_matrices=n < k)  # all k right vectors, also when n < k
+    S_full = np.zeros(k)
+    S_full[: S.size] = S
+    null = S_full <= max(n, k) * np.finfo(np.float64).eps * S_full[0]
+    V = Vt.T  # (k, k)
+    # VIF_j = Σ_k V_jk² / S_k² over the non-null directions
+    out = (V[:, ~null] ** 2) @ (1.0 / S_full[~null] ** 2)
+    in_null = (V[:, null] ** 2).sum(axis=1) > math.sqrt(np.finfo(np.float64).eps)
+    out[in_null] = math.inf
+    vif[ok] = out
+    return vif
+
+
+@dataclass(frozen=True)
+class NearDependency:
+    """One harmful near-dependency of the Belsley–Kuh–Welsch rule.
+
+    Attributes
+    ----------
+    index : float
+        Its condition index ``η_k``.
+    columns : tuple of int
+        Positions in the scaled design (0 is the intercept when it was added) of the
+        columns with variance-decomposition proportion ``π_kj ≥`` the threshold.
+    names : tuple of str
+        Their names (``"(intercept)"`` for the constant).
+    proportions : tuple of float
+        Their ``π_kj``.
+    """
+
+    index: float
+    columns: tuple[int, ...]
+    names: tuple[str, ...]
+    proportions: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class ConditionIndices:
+    """Belsley–Kuh–Welsch condition indices and variance-decomposition proportions.
+
+    Attributes
+    ----------
+    indices : ndarray of shape (q,)
+        ``η_k = S[0] / S[k]``, ascending (``inf`` for an exactly singular direction).
+    proportions : ndarray of shape (q, q)
+        ``proportions[k, j] = π_kj``: the share of ``var(b_j)`` due to direction ``k``;
+        each column sums to 1.
+    singular_values : ndarray of shape (q,)
+        ``S`` of the unit-length-scaled design (zeros appended when ``n < q``).
+    names : tuple of str
+        The design's column names, ``"(intercept)"`` first when ``intercept``.
+    intercept : bool
+    """
+
+    indices: np.ndarray
+    proportions: np.ndarray
+    singular_values: np.ndarray
+    names: tuple[str, ...]
+    intercept: bool
+
+    @property
+    def max_index(self) -> float:
+        """The largest condition index, ``S[0] / S[-1]`` of the scaled design."""
+        return float(self.indices[-1])
+
+    def dependencies(
+        self, index_threshold: float = 30.0, proportion_threshold: float = 0.5
+    ) -> list[NearDependency]:
+        """Directions with ``η_k ≥ index_threshold`` and ≥ 2 proportions ``≥ proportion_threshold``.
+
+        Belsley, Kuh & Welsch (1980): such a direction is a near-dependency among those
+        columns that degrades their estimates. Largest index first.
+        """
+        found = []
+        for k in range(self.indices.size - 1, -1, -1):
+            if not self.indices[k] >= index_threshold:
+                continue
+            cols = np.flatnonzero(self.proportions[k] >= proportion_threshold)
+            if cols.size >= 2:
+                found.append(
+                    NearDependency(
+                        index=float(self.indices[k]),
+                        columns=tuple(int(j) for j in cols),
+                        names=tuple(self.names[j] for j in cols),
+                        proportions=tuple(float(self.proportions[k, j]) for j in cols),
+                    )
+                )
+        return found
+
+
+def condition_indices(
+    X: Any, *, intercept: bool = True, feature_names: Sequence[str] | None = None
+) -> ConditionIndices:
+    """Belsley–Kuh–Welsch collinearity diagnostics of the design ``[1, X]`` (or ``X``).
+
+    BKW's convention: the design ``X_a`` (a column of ones prepended when ``intercept``)
+    is scaled to unit column length, ``X_s = X_a D⁻¹`` with ``D = diag(‖x_j‖)``, and *not*
+    centered (centering hides dependencies that involve the constant). With the SVD
+    ``X_s = U S Vᵀ``,
+
+    - condition indices ``η_k = S[0] / S[k]``;
+    - as ``var(b_s) = σ² V S⁻² Vᵀ``, the variance of coefficient ``j`` splits over the
+      directions ``k`` as ``φ_jk = V_jk² / S_k²``, and the variance-decomposition
+      proportions are ``π_kj = φ_jk / Σ_k φ_jk``.
+
+    A near-dependency is harmful when ``η_k ≥ 30`` and two or more ``π_kj ≥ 0.5``
+    (:meth:`ConditionIndices.dependencies`). For an exactly singular direction
+    (``S_k ≤ max(n, q)·eps·S[0]``) the proportions are the limit of equal ``S_k → 0``:
+    ``π_kj = V_jk² / Σ_{null k} V_jk²`` for the columns touching the null space.
+
+    Parameters
+    ----------
+    X : array-like of shape (n, p)
+        Computed in float64.
+    intercept : bool, default=True
+        Prepend a column of ones (the model has an intercept). Pass ``False`` when ``X``
+        already holds its constant column, or for a model without one.
+    feature_names : sequence of str, optional
+        Names of ``X``'s columns (default ``x0, x1, …``).
+
+    Returns
+    -------
+    ConditionIndices
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> a, b, e = rng.standard_normal((3, 100))
+    >>> ci = condition_indices(np.column_stack([a, b, a + b + 1e-3 * e]))
+    >>> [d.names for d in ci.dependencies()]
+    [('x0', 'x1', 'x2')]
+    """
+    X = as_matrix(X).astype(np.float64, copy=False)
+    n, p = X.shape
+    if feature_names is None:
+        names = [f"x{j}" for j in range(p)]
+    else:
+        names = [str(s) for s in feature_names]
+        if len(names) != p:
+            raise LinmlInputError(
+                f"feature_names has {len(names)} entries but X has {p} columns; give one per column."
+            )
+    Xa = np.hstack([np.ones((n, 1)), X]) if intercept else X  # (n, q)
+    names = (["(intercept)"] if intercept else []) + names
+    q = Xa.shape[1]
+    col_norm = np.linalg.norm(Xa, axis=0)
+    Xs = Xa / np.where(col_norm > 0, col_norm, 1.0)  # unit length, not centered (BKW)
+    _, S, Vt = _svd(Xs, full_matrices=n < q)
+    S_full = np.zeros(q)
+    S_full[: S.size] = S
+    null = S_full <= max(n, q) * np.finfo(np.float64).eps * S_full[0]
+    with np.errstate(divide="ignore"):
+        eta = np.where(null, math.inf, S_full[0] / np.where(null, 1.0, S_full))
+    V2 = Vt.T**2  # (q, q): V2[j, k] = V_jk²
+    phi = np.zeros((q, q))
+    phi[:, ~null] = V2[:, ~null] / S_full[~null] ** 2  # φ_jk = V_jk² / S_k²
+    touches = V2[:, null].sum(axis=1) > math.sqrt(np.finfo(np.float64).eps)
+    # columns touching an exact null direction: its φ dominates, the limit S_k → 0
+    phi[touches] = np.where(null, V2[touches], 0.0)
+    total = phi.sum(axis=1, keepdims=True)
+    pi = (phi / np.where(total > 0, total, 1.0)).T  # (q, q): pi[k, j]
+    return ConditionIndices(
+        indices=eta, proportions=pi, singular_values=S_full, names=tuple(names), intercept=intercept
+    )
