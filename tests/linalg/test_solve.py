@@ -402,3 +402,16 @@ def test_refined_keeps_float32():
 def test_refined_bad_input(kwargs, match):
     with pytest.raises(LinmlInputError, match=match):
         lstsq_refined(**kwargs)
+
+
+def test_qr_judges_rank_on_equilibrated_columns():
+    """Issue 12: Filip's raw design (column norms 1 … 1e10) looked rank 10 of 11 to QR."""
+    from tests.linear_model.nist_strd import load, lre
+
+    prob = load("Filip")
+    A = np.column_stack([np.ones(len(prob.y)), prob.X])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NumericalWarning)  # no SVD fallback
+        res = lstsq(A, prob.y, method="qr")
+    assert res.method == "qr" and res.rank == 11
+    assert lre(res.coef, prob.beta) >= 6.0  # one unrefined QR solve (lstsq_refined: ≥ 7)

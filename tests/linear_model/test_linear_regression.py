@@ -16,6 +16,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from linml import NumericalWarning
+from linml.exceptions import LinmlInputError
 from linml.io import load, save
 from linml.linear_model import LinearRegression
 
@@ -283,3 +284,43 @@ def test_rank_deficient_warns_naming_the_dependent_columns():
         rtol=1e-8,
         atol=1e-12,
     )
+
+
+# ---------------------------------------------------------------------- extreme but finite scales
+@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize(
+    ("x_scale", "y_scale"),
+    [(1e307, 1.0), (1e307, 1e300), (1e-200, 1e-200), (1e-310, 1e-300), (1.0, 1e-310)],
+)
+def test_extreme_scales_are_solved_exactly_rescaled(solver, x_scale, y_scale):
+    """Issue 17: X·1e307 raised LinAlgError, X·1e-310 returned NaN/inf; least squares is
+    scale-invariant, so rescaling by powers of two gives the answer (subnormal inputs keep
+    fewer digits: 1e-12 relative)."""
+    rng = np.random.default_rng(31)
+    X = rng.standard_normal((50, 6))
+    y = X @ np.arange(1.0, 7.0) + 0.1 * rng.standard_normal(50) + 2.0
+    ref = LinearRegression(solver=solver).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning from overflow, no silent NaN
+        model = LinearRegression(solver=solver).fit(X * x_scale, y * y_scale)
+    rtol = 1e-6 if solver == "gd" else 1e-10  # gd stops at tol: scaling moves its stop
+    # left to right: each partial product stays representable for every case here
+    np.testing.assert_allclose(model.coef_ * x_scale / y_scale, ref.coef_, rtol=rtol)
+    assert model.intercept_ / y_scale == pytest.approx(ref.intercept_, rel=100 * rtol)
+
+
+def test_unrepresentable_coefficients_raise_a_clear_error():
+    rng = np.random.default_rng(32)
+    X = rng.standard_normal((30, 3)) * 1e-310  # β ≈ 1e310 > float64's max
+    with pytest.raises(LinmlInputError, match=r"too large to represent.*rescale X or y"):
+        LinearRegression().fit(X, X[:, 0] * 1e300 * 1e10 + 1.0)  # y = 1e310·x₀ + 1
+
+
+@pytest.mark.parametrize("cls", ["Ridge", "RidgeCV"])
+def test_penalized_models_refuse_overflowing_squares(cls):
+    """Issue 17: Ridge() on X·1e307 returned an all-zero coef_ silently."""
+    import linml.linear_model as lm
+
+    X = np.random.default_rng(33).standard_normal((20, 3)) * 1e307
+    with pytest.raises(LinmlInputError, match=rf"{cls}: X has entries up to .*squares overflow"):
+        getattr(lm, cls)().fit(X, np.ones(20))

@@ -135,18 +135,25 @@ def _qr_rank(R: np.ndarray, tol_rel: float) -> int:
 
 
 def _solve_qr(X: np.ndarray, y: np.ndarray, tol_rel: float) -> tuple[np.ndarray | None, int, float]:
-    """Column-pivoted economic QR; returns (b or None when rank-deficient, rank, |R₀₀/R_rr|)."""
+    """Column-pivoted economic QR; returns (b or None when rank-deficient, rank, |R₀₀/R_rr|).
+
+    Tall X is factored with its columns scaled to unit norm (rank and ``|R₀₀/R_rr|`` are
+    those of the equilibrated X); wide X (minimum norm, not scale-invariant) as it is.
+    """
     n, p = X.shape
     if n >= p:
-        Q, R, piv = sla.qr(X, mode="economic", pivoting=True, check_finite=False)  # X P = Q R
-        rank = _qr_rank(R, tol_rel)
+        # equilibrate: rank is judged on X D⁻¹ (unit-norm columns; D powers of two, exact),
+        # so columns whose units differ by 10¹⁰ do not look dependent
+        d = _power_of_two_scales(np.linalg.norm(X, axis=0))
+        Q, R, piv = sla.qr(X / d, mode="economic", pivoting=True, check_finite=False)
+        rank = _qr_rank(R, tol_rel)  # X D⁻¹ P = Q R
         cond = float(abs(R[0, 0] / R[p - 1, p - 1])) if R[p - 1, p - 1] != 0 else math.inf
         if rank < p:
             return None, rank, cond
-        z = sla.solve_triangular(R, Q.T @ y, check_finite=False)  # R z = Qᵀ y, z = b[piv]
+        z = sla.solve_triangular(R, Q.T @ y, check_finite=False)  # R z = Qᵀ y, z = (D b)[piv]
         b = np.empty_like(z)
         b[piv] = z
-        return b, rank, cond
+        return b / (d if b.ndim == 1 else d[:, None]), rank, cond
     # wide: minimum-norm solution from Xᵀ P = Q R  ⇒  Pᵀ X = Rᵀ Qᵀ,  b = Q R⁻ᵀ Pᵀ y
     Q, R, piv = sla.qr(X.T, mode="economic", pivoting=True, check_finite=False)
     rank = _qr_rank(R, tol_rel)

@@ -24,6 +24,7 @@ from linml.linear_model._least_squares import (
     gram_singular_values,
     output_coef,
     ridge_alpha_for_condition,
+    safe_scales,
 )
 
 __all__ = ["LinearRegression"]
@@ -459,6 +460,41 @@ class LinearRegression(RegressorMixin, LinmlEstimator):
         return self
 
     def _solve(self, X: np.ndarray, Y: np.ndarray) -> tuple[_OLSFit, np.ndarray, np.ndarray]:
+        """Solve, rescaling extreme columns of X (and Y) by exact powers of two first.
+
+        Least squares is scale-invariant: ``β(X C) = C⁻¹ β(X)`` and ``β(X, g Y) = g β``, so
+        entries whose squares would overflow (≳ 1e154) or underflow (≲ 1e-154) are solved
+        on ``X C⁻¹``, ``Y / g`` and mapped back — exactly, since C and g are powers of two.
+        """
+        ec = safe_scales(X)  # X = X_s · 2^ec (per column), exactly
+        eg = safe_scales(Y.reshape(-1, 1))  # Y = Y_s · 2^eg
+        if ec is None and eg is None:
+            return self._solve_scaled(X, Y)
+        ec = np.zeros(X.shape[1], dtype=np.int64) if ec is None else ec
+        eg = 0 if eg is None else int(eg[0])
+        fit, x_mean, y_mean = self._solve_scaled(np.ldexp(X, -ec), np.ldexp(Y, -eg))
+        with np.errstate(over="ignore"):  # a β too large to represent is reported below
+            fit.B = np.ldexp(fit.B, (eg - ec)[:, None])  # β = 2^(eg − ec) β_s
+            x_mean = np.ldexp(x_mean, ec)
+            y_mean = np.ldexp(y_mean, eg)
+            if fit.intercept is not None:
+                fit.intercept = np.ldexp(fit.intercept, eg)
+        fit.reason += (
+            "; X/y had entries whose squares leave float64's range, so the solve ran on them "
+            "rescaled by exact powers of two (singular values refer to the rescaled X)"
+        )
+        with np.errstate(over="ignore", invalid="ignore"):
+            intercept = y_mean - x_mean @ fit.B if fit.intercept is None else fit.intercept
+        if not (np.isfinite(fit.B).all() and np.isfinite(intercept).all()):
+            raise LinmlInputError(
+                "LinearRegression: the least-squares coefficients for this X and y are too "
+                f"large to represent in {X.dtype} (X entries as small as "
+                f"{float(np.min(np.abs(X[X != 0]))):.3g} against y up to "
+                f"{float(np.max(np.abs(Y))):.3g}); rescale X or y (e.g. StandardScaler)."
+            )
+        return fit, x_mean, y_mean
+
+    def _solve_scaled(self, X: np.ndarray, Y: np.ndarray) -> tuple[_OLSFit, np.ndarray, np.ndarray]:
         y_mean = Y.mean(axis=0) if self.fit_intercept else np.zeros(Y.shape[1], dtype=Y.dtype)
         Yc = Y - y_mean  # targets are small: always center them explicitly
         x_mean = X.mean(axis=0) if self.fit_intercept else np.zeros(X.shape[1], dtype=X.dtype)

@@ -19,6 +19,7 @@ from linml.linear_model._least_squares import (
     add_conditioning_facts,
     center,
     centered_gram,
+    check_squares_finite,
     cond_from_singular_values,
     gram_singular_values,
     output_coef,
@@ -187,6 +188,7 @@ class Ridge(RegressorMixin, LinmlEstimator):
         """
         self._check_params()
         X, y = validate_data(self, X, y, multi_output=True, y_numeric=True)
+        check_squares_finite(X, "Ridge")
         in_dtype = X.dtype
         Y = np.asarray(y, dtype=X.dtype).reshape(X.shape[0], -1)  # (n, k)
         alphas = self._alphas(Y.shape[1])

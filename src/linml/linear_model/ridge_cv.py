@@ -18,6 +18,7 @@ from linml.linalg import svd
 from linml.linear_model._least_squares import (
     add_conditioning_facts,
     centered_gram,
+    check_squares_finite,
     cond_from_singular_values,
     output_coef,
 )
@@ -251,6 +252,7 @@ class RidgeCV(RegressorMixin, LinmlEstimator):
         if alphas.size == 0:
             raise LinmlInputError("RidgeCV: alphas is empty; pass at least one alpha > 0.")
         X, y = validate_data(self, X, y, multi_output=True, y_numeric=True)
+        check_squares_finite(X, "RidgeCV")
         in_dtype = X.dtype
         X64 = X.astype(np.float64, copy=False)  # LOO needs 1 − h_ii accurately: float64
         Y = np.asarray(y, dtype=np.float64).reshape(X.shape[0], -1)  # (n, k)
