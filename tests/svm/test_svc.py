@@ -328,3 +328,30 @@ def test_explain_gram_rank_for_linear_kernel(data):
     facts = {f.name: f.value for f in clf._explain().facts}
     assert facts["Gram numerical rank"] == f"13 of {clf.support_.size}"
     assert facts["Gram condition number"] == np.inf
+
+
+def _inseparable_45():
+    """Issue 17.1's case: 40 random points plus 5 of them again with the other label."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 2))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    return np.vstack([X, X[:5]]), np.concatenate([y, 1 - y[:5]])
+
+
+def test_default_budget_is_scaled_to_n():
+    from linml.svm.svc import _default_max_iter
+
+    assert _default_max_iter(45) == 10_000_000
+    assert _default_max_iter(1_000_000) == 100_000_000
+
+
+def test_huge_C_on_inseparable_data_stops_at_the_default_budget(monkeypatch):
+    """Issue 17.1: max_iter=-1 used to mean no limit, and C=1e10 here ran for minutes.
+    The default budget stops it with a ConvergenceWarning that says what to change."""
+    import linml.svm.svc as svc_module
+
+    monkeypatch.setattr(svc_module, "_default_max_iter", lambda n: 5_000)  # 10⁷ in real use
+    X, y = _inseparable_45()
+    with pytest.warns(ConvergenceWarning, match=r"max_iter=-1.*lower C.*scale the features"):
+        clf = SVC(kernel="linear", C=1e10).fit(X, y)
+    assert clf.fit_status_ == 1 and clf.n_iter_.tolist() == [5_000]

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 console = Console()
 err_console = Console(stderr=True)
@@ -20,7 +21,8 @@ EXIT_USAGE = 2
 
 def fail(message: str) -> None:
     """Print ``error: message`` on one line to stderr and exit with status 2."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    # escape: a path like 'data[2024].csv' must not be read as Rich markup
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(EXIT_USAGE)
 
 
@@ -34,7 +36,10 @@ def friendly_errors(func: F) -> F:
         except typer.Exit:
             raise
         except (ValueError, TypeError, OSError, KeyError) as e:
-            message = str(e).strip().strip("'\"") or type(e).__name__
+            message = str(e).strip()
+            if isinstance(e, KeyError) and len(e.args) == 1:  # str(KeyError) is the key's repr
+                message = str(e.args[0])
+            message = message or type(e).__name__
             if isinstance(e, FileNotFoundError) and e.filename:
                 message = f"no such file: {e.filename}"
             fail(message.splitlines()[0] if "\n" in message else message)

@@ -8,14 +8,67 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import sys
+from typing import Any
 
 import typer
+from rich.markup import escape
+from typer.core import TyperGroup
 
 import linml
 from linml import cli as _cli_pkg
+from linml.cli._common import err_console
+
+try:  # typer ≥ 0.22 vendors click
+    from typer._click.exceptions import ClickException, UsageError
+except ImportError:  # pragma: no cover - older typer depends on click itself
+    from click.exceptions import ClickException, UsageError
+
+
+class _OneLineErrors(TyperGroup):
+    """Usage errors (unknown option or command, bad option value) as one line, exit 2.
+
+    Click's standalone mode draws a five-line box; the rest of the CLI reports errors as
+    ``error: …`` on one line (``cli._common.fail``), so usage errors do too, with a pointer
+    to the command's ``--help``.
+    """
+
+    def main(
+        self,
+        args: Any = None,
+        prog_name: Any = None,
+        complete_var: Any = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except ClickException as e:
+            hint = ""
+            if isinstance(e, UsageError) and e.ctx is not None:
+                hint = f" (see '{e.ctx.command_path} --help')"
+            if e.format_message().strip():  # empty: no arguments at all, help already shown
+                err_console.print(
+                    f"[bold red]error:[/] {escape(e.format_message())}{escape(hint)}",
+                    highlight=False,
+                    soft_wrap=True,
+                )
+            if standalone_mode:
+                sys.exit(e.exit_code)
+            raise
+        except typer.Abort:
+            err_console.print("[bold red]error:[/] aborted", highlight=False)
+            if standalone_mode:
+                sys.exit(1)
+            raise
+        if standalone_mode:
+            sys.exit(rv if isinstance(rv, int) else 0)  # typer.Exit(code) comes back as rv
+        return rv
+
 
 app = typer.Typer(
     name="linml",
+    cls=_OneLineErrors,
     help="Machine learning as the linear algebra it is. Try `linml tour`.",
     no_args_is_help=True,
     add_completion=False,

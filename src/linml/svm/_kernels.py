@@ -36,8 +36,17 @@ KERNEL_IDS = {"linear": LINEAR, "poly": POLY, "rbf": RBF, "sigmoid": SIGMOID}
 TAU = 1e-12  # curvature floor for non-positive a = K_ii + K_jj − 2K_ij (LIBSVM's value)
 _LOWER, _UPPER, _FREE = 0, 1, 2
 
-# cache/state counters packed in one int64 array: [clock, kernel evaluations]
-_CLOCK, _EVALS = 0, 1
+# solver scalars packed in one int64 array, so that a run in chunks resumes exactly:
+# [LRU clock, kernel evaluations, active size, unshrunk (0/1), iterations, to next shrink]
+_CLOCK, _EVALS, _ACTIVE, _UNSHRINK, _ITER, _COUNTER = 0, 1, 2, 3, 4, 5
+_N_COUNTS = 6
+
+# work units charged per iteration on top of the active size: the fixed cost of an
+# iteration, so a heavily shrunk problem still pauses every ~0.1 s
+_ITER_OVERHEAD = 64
+
+# what smo_run returns
+CONVERGED, MAX_ITER, PAUSED = 0, 1, 2
 
 
 @numba.njit(cache=True)
@@ -227,91 +236,6 @@ def _swap_positions(
 
 
 @numba.njit(cache=True)
-def _select_working_set(
-    active_size,
-    y,
-    G,
-    status,
-    QD,
-    tol,
-    pool,
-    slot_of,
-    len_of,
-    owner,
-    stamp,
-    X,
-    x_sq,
-    K_full,
-    perm,
-    kernel_id,
-    gamma,
-    coef0,
-    degree,
-    counts,
-):
-    """WSS2 (Fan, Chen & Lin 2005): returns (i, j), or (-1, -1) when m(α) − M(α) < tol."""
-    g_max = -np.inf  # max_{t ∈ I_up} −y_t G_t
-    g_max2 = -np.inf  # max_{t ∈ I_low} y_t G_t  (= −min −yG)
-    i = -1
-    for t in range(active_size):
-        if y[t] > 0:
-            if status[t] != _UPPER and -G[t] >= g_max:
-                g_max = -G[t]
-                i = t
-        elif status[t] != _LOWER and G[t] >= g_max:
-            g_max = G[t]
-            i = t
-    j = -1
-    if i >= 0:
-        si = _get_row(
-            i,
-            active_size,
-            pool,
-            slot_of,
-            len_of,
-            owner,
-            stamp,
-            X,
-            x_sq,
-            K_full,
-            perm,
-            y,
-            kernel_id,
-            gamma,
-            coef0,
-            degree,
-            counts,
-        )
-        Qi = pool[si]
-        obj_min = np.inf
-        for t in range(active_size):
-            if y[t] > 0:
-                if status[t] != _LOWER:
-                    b = g_max + G[t]
-                    if G[t] >= g_max2:
-                        g_max2 = G[t]
-                    if b > 0.0:
-                        a = QD[i] + QD[t] - 2.0 * y[i] * Qi[t]
-                        obj = -(b * b) / (a if a > 0.0 else TAU)
-                        if obj <= obj_min:
-                            j = t
-                            obj_min = obj
-            elif status[t] != _UPPER:
-                b = g_max - G[t]
-                if -G[t] >= g_max2:
-                    g_max2 = -G[t]
-                if b > 0.0:
-                    a = QD[i] + QD[t] + 2.0 * y[i] * Qi[t]
-                    obj = -(b * b) / (a if a > 0.0 else TAU)
-                    if obj <= obj_min:
-                        j = t
-                        obj_min = obj
-    if g_max + g_max2 < tol or j == -1:
-        return -1, -1
-    return i, j
-
-
-@numba.njit(cache=True)
 def _reconstruct_gradient(
     active_size,
     alpha,
@@ -399,49 +323,23 @@ def _reconstruct_gradient(
 
 
 @numba.njit(cache=True)
-def _be_shrunk(t, g_max1, g_max2, y, G, status):
-    if status[t] == _UPPER:
-        return -G[t] > g_max1 if y[t] > 0 else -G[t] > g_max2
-    if status[t] == _LOWER:
-        return G[t] > g_max2 if y[t] > 0 else G[t] > g_max1
+def _be_shrunk(st, yt, Gt, g_max1, g_max2):
+    """Whether a variable at a bound (status ``st``) would stay there: it may leave the active set."""
+    if st == _UPPER:
+        return -Gt > g_max1 if yt > 0 else -Gt > g_max2
+    if st == _LOWER:
+        return Gt > g_max2 if yt > 0 else Gt > g_max1
     return False
 
 
 @numba.njit(cache=True)
-def smo_solve(
-    X, x_sq, K_full, perm, y, C, kernel_id, gamma, coef0, degree, tol, shrinking, max_iter, n_slots
-):
-    """Solve the C-SVC dual by SMO; all per-sample inputs are modified in place (pass copies).
+def smo_init(X, x_sq, K_full, perm, y, kernel_id, gamma, coef0, degree, n_slots):
+    """The solver state at α = 0, as plain arrays that :func:`smo_run` advances in place.
 
-    Parameters
-    ----------
-    X : (n, p) float64, C-contiguous
-        Samples (``(n, 0)`` for a precomputed kernel).
-    x_sq : (n,) float64
-        Squared norms ``‖x_t‖²`` (rbf) — zeros otherwise.
-    K_full : (m, m) float64
-        Precomputed kernel indexed through ``perm`` (``(1, 1)`` dummy otherwise).
-    perm : (n,) int64
-        Row/column of ``K_full`` of each sample (``arange(n)`` for named kernels).
-    y : (n,) float64 of ±1
-    C : (n,) float64, > 0
-        Per-sample box bound ``C · class_weight · sample_weight``.
-    kernel_id : int
-    gamma, coef0, degree : float
-    tol : float
-    shrinking : bool
-    max_iter : int
-        ≤ 0 for no limit.
-    n_slots : int
-        Cached rows of Q (≥ 2).
-
-    Returns
-    -------
-    alpha : (n,) float64 in the caller's order of the samples
-    rho : float — the decision function is Σ α_t y_t k(x_t, x) − rho
-    n_iter : int
-    n_kernel_evals : int
-    status : int — 0 converged, 1 stopped at max_iter
+    Returns ``(idx, alpha, status, G, G_bar, QD, pool, slot_of, len_of, owner, stamp,
+    counts)``; ``counts`` packs the scalars ``[clock, kernel evaluations, active size,
+    unshrunk flag, iterations, iterations to the next shrinking]``. Keeping every scalar in
+    ``counts`` is what makes a run in chunks take exactly the steps of an unbroken one.
     """
     n = y.shape[0]
     idx = np.arange(n)  # caller's index of the sample now at each position
@@ -449,7 +347,7 @@ def smo_solve(
     status = np.zeros(n, dtype=np.int8)  # all at the lower bound α = 0
     G = -np.ones(n)  # G = Qα − 1 = −1 at α = 0
     G_bar = np.zeros(n)
-    counts = np.zeros(2, dtype=np.int64)
+    counts = np.zeros(_N_COUNTS, dtype=np.int64)
     QD = np.empty(n)  # Q_tt = k(x_t, x_t)
     for t in range(n):
         if kernel_id == PRECOMPUTED:
@@ -464,22 +362,70 @@ def smo_solve(
                 QD[t] = _powi(gamma * d + coef0, int(degree))
             else:
                 QD[t] = np.tanh(gamma * d + coef0)
-    counts[_EVALS] += n
+    counts[_EVALS] = n
+    counts[_ACTIVE] = n
+    counts[_COUNTER] = min(n, 1000) + 1
     pool = np.empty((n_slots, n), dtype=np.float32)  # Q rows in float32, as LIBSVM's Qfloat
     slot_of = -np.ones(n, dtype=np.int64)
     len_of = np.zeros(n, dtype=np.int64)
     owner = -np.ones(n_slots, dtype=np.int64)
     stamp = np.zeros(n_slots, dtype=np.int64)
+    return idx, alpha, status, G, G_bar, QD, pool, slot_of, len_of, owner, stamp, counts
 
-    active_size = n
-    unshrink = False
-    n_iter = 0
-    counter = min(n, 1000) + 1
-    exit_status = 0
+
+@numba.njit(cache=True)
+def smo_run(
+    X,
+    x_sq,
+    K_full,
+    perm,
+    y,
+    C,
+    kernel_id,
+    gamma,
+    coef0,
+    degree,
+    tol,
+    shrinking,
+    max_iter,
+    max_work,
+    idx,
+    alpha,
+    status,
+    G,
+    G_bar,
+    QD,
+    pool,
+    slot_of,
+    len_of,
+    owner,
+    stamp,
+    counts,
+):
+    """Advance SMO from the state of :func:`smo_init` until it converges, reaches
+    ``max_iter`` iterations in total (≤ 0: no limit), or has done ``max_work`` units of
+    work in this call (≤ 0: no limit) — per iteration one unit per active variable plus
+    ``_ITER_OVERHEAD``, and ``p`` per kernel entry computed, so a call lasts roughly
+    ``max_work`` flops whatever ``n`` and ``p`` are. Everything the loop carries lives in
+    the arrays, so resuming after :data:`PAUSED` continues the very same sequence of steps.
+
+    Returns :data:`CONVERGED`, :data:`MAX_ITER` or :data:`PAUSED`.
+    """
+    n = y.shape[0]
+    row_cost = max(X.shape[1], 1)
+    active_size = counts[_ACTIVE]
+    unshrink = counts[_UNSHRINK] != 0
+    n_iter = counts[_ITER]
+    counter = counts[_COUNTER]
+    evals_start = counts[_EVALS]
+    work = 0
+    code = PAUSED
     while True:
         if max_iter > 0 and n_iter >= max_iter:
-            exit_status = 1
+            code = MAX_ITER
             break
+        if max_work > 0 and work + (counts[_EVALS] - evals_start) * row_cost >= max_work:
+            break  # hand control back to Python (Ctrl-C, progress); state is all in arrays
         counter -= 1
         if counter == 0:
             counter = min(n, 1000)
@@ -526,10 +472,11 @@ def smo_solve(
                     active_size = n
                 t = 0
                 while t < active_size:
-                    if _be_shrunk(t, g_max1, g_max2, y, G, status):
+                    if _be_shrunk(status[t], y[t], G[t], g_max1, g_max2):
                         active_size -= 1
                         while active_size > t:
-                            if not _be_shrunk(active_size, g_max1, g_max2, y, G, status):
+                            last = active_size
+                            if not _be_shrunk(status[last], y[last], G[last], g_max1, g_max2):
                                 _swap_positions(
                                     t,
                                     active_size,
@@ -552,29 +499,76 @@ def smo_solve(
                                 break
                             active_size -= 1
                     t += 1
-        i, j = _select_working_set(
-            active_size,
-            y,
-            G,
-            status,
-            QD,
-            tol,
-            pool,
-            slot_of,
-            len_of,
-            owner,
-            stamp,
-            X,
-            x_sq,
-            K_full,
-            perm,
-            kernel_id,
-            gamma,
-            coef0,
-            degree,
-            counts,
-        )
-        if j < 0:
+        # WSS2 (Fan, Chen & Lin 2005), written out here rather than called: a numba call
+        # that takes arrays pays two atomic reference-count updates per array argument,
+        # which cost more than the O(active) scans themselves on small problems
+        reselected = False
+        while True:
+            g_max = -np.inf  # max_{t ∈ I_up} −y_t G_t
+            g_max2 = -np.inf  # max_{t ∈ I_low} y_t G_t  (= −min −yG)
+            i = -1
+            for t in range(active_size):
+                if y[t] > 0:
+                    if status[t] != _UPPER and -G[t] >= g_max:
+                        g_max = -G[t]
+                        i = t
+                elif status[t] != _LOWER and G[t] >= g_max:
+                    g_max = G[t]
+                    i = t
+            j = -1
+            if i >= 0:
+                si = slot_of[i]
+                if si >= 0 and len_of[i] >= active_size:  # cache hit, the common case
+                    counts[_CLOCK] += 1
+                    stamp[si] = counts[_CLOCK]
+                else:
+                    si = _get_row(
+                        i,
+                        active_size,
+                        pool,
+                        slot_of,
+                        len_of,
+                        owner,
+                        stamp,
+                        X,
+                        x_sq,
+                        K_full,
+                        perm,
+                        y,
+                        kernel_id,
+                        gamma,
+                        coef0,
+                        degree,
+                        counts,
+                    )
+                obj_min = np.inf
+                for t in range(active_size):
+                    if y[t] > 0:
+                        if status[t] != _LOWER:
+                            b = g_max + G[t]
+                            if G[t] >= g_max2:
+                                g_max2 = G[t]
+                            if b > 0.0:
+                                a = QD[i] + QD[t] - 2.0 * y[i] * pool[si, t]
+                                obj = -(b * b) / (a if a > 0.0 else TAU)
+                                if obj <= obj_min:
+                                    j = t
+                                    obj_min = obj
+                    elif status[t] != _UPPER:
+                        b = g_max - G[t]
+                        if -G[t] >= g_max2:
+                            g_max2 = -G[t]
+                        if b > 0.0:
+                            a = QD[i] + QD[t] + 2.0 * y[i] * pool[si, t]
+                            obj = -(b * b) / (a if a > 0.0 else TAU)
+                            if obj <= obj_min:
+                                j = t
+                                obj_min = obj
+            if g_max + g_max2 < tol or j == -1:
+                i, j = -1, -1  # m(α) − M(α) < tol on the active set
+            if j >= 0 or reselected:
+                break
+            # optimal on the active set: rebuild the full gradient and check all samples
             _reconstruct_gradient(
                 active_size,
                 alpha,
@@ -598,13 +592,29 @@ def smo_solve(
                 counts,
             )
             active_size = n
-            i, j = _select_working_set(
+            reselected = True
+        if j < 0:
+            code = CONVERGED
+            break
+        if reselected:
+            counter = 1  # shrink again at the next iteration
+        n_iter += 1
+        work += active_size + _ITER_OVERHEAD
+
+        # rows i and j of Q, read as pool[si, t] (a row view would cost two atomic
+        # reference-count updates per use, which dominated the loop)
+        # rows i and j of Q (i's was just used), read as pool[s, t]: a row view would
+        # cost two atomic reference-count updates per use, which dominated the loop
+        sj = slot_of[j]
+        if sj >= 0 and len_of[j] >= active_size:
+            counts[_CLOCK] += 1
+            stamp[si] = counts[_CLOCK]
+            counts[_CLOCK] += 1
+            stamp[sj] = counts[_CLOCK]
+        else:
+            si = _get_row(
+                i,
                 active_size,
-                y,
-                G,
-                status,
-                QD,
-                tol,
                 pool,
                 slot_of,
                 len_of,
@@ -614,62 +624,37 @@ def smo_solve(
                 x_sq,
                 K_full,
                 perm,
+                y,
                 kernel_id,
                 gamma,
                 coef0,
                 degree,
                 counts,
             )
-            if j < 0:
-                break
-            counter = 1  # shrink again at the next iteration
-        n_iter += 1
-
-        si = _get_row(
-            i,
-            active_size,
-            pool,
-            slot_of,
-            len_of,
-            owner,
-            stamp,
-            X,
-            x_sq,
-            K_full,
-            perm,
-            y,
-            kernel_id,
-            gamma,
-            coef0,
-            degree,
-            counts,
-        )
-        sj = _get_row(
-            j,
-            active_size,
-            pool,
-            slot_of,
-            len_of,
-            owner,
-            stamp,
-            X,
-            x_sq,
-            K_full,
-            perm,
-            y,
-            kernel_id,
-            gamma,
-            coef0,
-            degree,
-            counts,
-        )
-        Qi = pool[si]
-        Qj = pool[sj]
+            sj = _get_row(
+                j,
+                active_size,
+                pool,
+                slot_of,
+                len_of,
+                owner,
+                stamp,
+                X,
+                x_sq,
+                K_full,
+                perm,
+                y,
+                kernel_id,
+                gamma,
+                coef0,
+                degree,
+                counts,
+            )
         Ci, Cj = C[i], C[j]
         old_ai, old_aj = alpha[i], alpha[j]
         if y[i] != y[j]:
             # direction (+1, +1): α_i − α_j is conserved
-            a = QD[i] + QD[j] + 2.0 * Qi[j]
+            a = QD[i] + QD[j] + 2.0 * pool[si, j]
             delta = (-G[i] - G[j]) / (a if a > 0.0 else TAU)
             diff = alpha[i] - alpha[j]
             alpha[i] += delta
@@ -690,7 +675,7 @@ def smo_solve(
                 alpha[i] = Cj + diff
         else:
             # direction (−1, +1): α_i + α_j is conserved
-            a = QD[i] + QD[j] - 2.0 * Qi[j]
+            a = QD[i] + QD[j] - 2.0 * pool[si, j]
             delta = (G[i] - G[j]) / (a if a > 0.0 else TAU)
             total = alpha[i] + alpha[j]
             alpha[i] -= delta
@@ -713,7 +698,7 @@ def smo_solve(
         d_aj = alpha[j] - old_aj
         # G ← G + Q[:, i] Δα_i + Q[:, j] Δα_j   (Q symmetric: rows = columns)
         for t in range(active_size):
-            G[t] += Qi[t] * d_ai + Qj[t] * d_aj
+            G[t] += pool[si, t] * d_ai + pool[sj, t] * d_aj
         # keep G_bar = Σ_{α_s = C_s} C_s Q[:, s] up to date when i or j enter/leave the bound
         was_upper_i = status[i] == _UPPER
         was_upper_j = status[j] == _UPPER
@@ -765,10 +750,42 @@ def smo_solve(
             sign = -Cj if was_upper_j else Cj
             for t in range(n):
                 G_bar[t] += sign * pool[s, t]
+    counts[_ACTIVE] = active_size
+    counts[_UNSHRINK] = 1 if unshrink else 0
+    counts[_ITER] = n_iter
+    counts[_COUNTER] = counter
+    return code
 
-    if active_size < n:
+
+@numba.njit(cache=True)
+def smo_finish(
+    X,
+    x_sq,
+    K_full,
+    perm,
+    y,
+    kernel_id,
+    gamma,
+    coef0,
+    degree,
+    idx,
+    alpha,
+    status,
+    G,
+    G_bar,
+    pool,
+    slot_of,
+    len_of,
+    owner,
+    stamp,
+    counts,
+):
+    """(α in the caller's order of the samples, ρ, iterations, kernel evaluations) from the
+    state :func:`smo_run` left."""
+    n = y.shape[0]
+    if counts[_ACTIVE] < n:
         _reconstruct_gradient(
-            active_size,
+            counts[_ACTIVE],
             alpha,
             status,
             G,
@@ -789,6 +806,7 @@ def smo_solve(
             degree,
             counts,
         )
+        counts[_ACTIVE] = n
     # rho: mean of y_t G_t over free α (they sit on the margin, where y_t f(x_t) = 1);
     # with none free, the middle of the feasible interval [lb, ub]
     ub = np.inf
@@ -814,4 +832,98 @@ def smo_solve(
     alpha_out = np.empty(n)
     for t in range(n):
         alpha_out[idx[t]] = alpha[t]
-    return alpha_out, rho, n_iter, counts[_EVALS], exit_status
+    return alpha_out, rho, counts[_ITER], counts[_EVALS]
+
+
+@numba.njit(cache=True)
+def smo_solve(
+    X, x_sq, K_full, perm, y, C, kernel_id, gamma, coef0, degree, tol, shrinking, max_iter, n_slots
+):
+    """Solve the C-SVC dual by SMO in one call; all per-sample inputs are modified in place
+    (pass copies). The estimator drives :func:`smo_init` / :func:`smo_run` /
+    :func:`smo_finish` in chunks instead, so Ctrl-C works; this is the unbroken reference.
+
+    Parameters
+    ----------
+    X : (n, p) float64, C-contiguous
+        Samples (``(n, 0)`` for a precomputed kernel).
+    x_sq : (n,) float64
+        Squared norms ``‖x_t‖²`` (rbf) — zeros otherwise.
+    K_full : (m, m) float64
+        Precomputed kernel indexed through ``perm`` (``(1, 1)`` dummy otherwise).
+    perm : (n,) int64
+        Row/column of ``K_full`` of each sample (``arange(n)`` for named kernels).
+    y : (n,) float64 of ±1
+    C : (n,) float64, > 0
+        Per-sample box bound ``C · class_weight · sample_weight``.
+    kernel_id : int
+    gamma, coef0, degree : float
+    tol : float
+    shrinking : bool
+    max_iter : int
+        ≤ 0 for no limit.
+    n_slots : int
+        Cached rows of Q (≥ 2).
+
+    Returns
+    -------
+    alpha : (n,) float64 in the caller's order of the samples
+    rho : float — the decision function is Σ α_t y_t k(x_t, x) − rho
+    n_iter : int
+    n_kernel_evals : int
+    status : int — 0 converged, 1 stopped at max_iter
+    """
+    idx, alpha, status, G, G_bar, QD, pool, slot_of, len_of, owner, stamp, counts = smo_init(
+        X, x_sq, K_full, perm, y, kernel_id, gamma, coef0, degree, n_slots
+    )
+    code = smo_run(
+        X,
+        x_sq,
+        K_full,
+        perm,
+        y,
+        C,
+        kernel_id,
+        gamma,
+        coef0,
+        degree,
+        tol,
+        shrinking,
+        max_iter,
+        0,
+        idx,
+        alpha,
+        status,
+        G,
+        G_bar,
+        QD,
+        pool,
+        slot_of,
+        len_of,
+        owner,
+        stamp,
+        counts,
+    )
+    alpha_out, rho, n_iter, n_evals = smo_finish(
+        X,
+        x_sq,
+        K_full,
+        perm,
+        y,
+        kernel_id,
+        gamma,
+        coef0,
+        degree,
+        idx,
+        alpha,
+        status,
+        G,
+        G_bar,
+        pool,
+        slot_of,
+        len_of,
+        owner,
+        stamp,
+        counts,
+    )
+    return alpha_out, rho, n_iter, n_evals, code

@@ -52,6 +52,20 @@ _MIN_PROB = 1e-7  # LIBSVM's clip of pairwise probabilities away from 0 and 1
 
 
 # ---------------------------------------------------------------------------- solver
+_WORK_PER_CALL = 2**24  # ≈ 17M element operations per solver call: ~10–100 ms of work
+
+
+def _default_max_iter(n: int) -> int:
+    """SMO iterations allowed per binary problem when ``max_iter=-1``: ``max(10⁷, 100 n)``.
+
+    LIBSVM needs O(n) iterations on well-posed problems (a few n at C ≤ 10³ on scaled
+    features); tens of millions mean the dual is nearly degenerate (huge C on classes that
+    overlap), where each extra decade of C costs about a decade of iterations for a
+    solution that barely moves. One iteration costs O(n), so the budget is also a time cap.
+    """
+    return max(10_000_000, 100 * n)
+
+
 def _solve_pair(
     X: np.ndarray | None,
     K_full: np.ndarray | None,
@@ -81,21 +95,23 @@ def _solve_pair(
         perm = np.arange(n, dtype=np.int64)
     # Q rows cached in float32: as many rows of length n as cache_size MB hold (≥ 2)
     n_slots = int(max(2, min(n, cache_size * 2**20 // (4 * max(n, 1)))))
-    alpha, rho, n_iter, n_evals, status = _kernels.smo_solve(
-        X_sub,
-        x_sq,
-        K,
-        perm,
-        signs.astype(np.float64),
-        C_rows.astype(np.float64),
-        kernel_id,
-        float(gamma),
-        float(coef0),
-        float(degree),
-        float(tol),
-        bool(shrinking),
-        int(max_iter),
-        n_slots,
+    y_pm = signs.astype(np.float64)  # copies: the solver permutes them in place
+    C_t = C_rows.astype(np.float64)
+    kernel_args = (X_sub, x_sq, K, perm, y_pm)
+    params = (kernel_id, float(gamma), float(coef0), float(degree))
+    state = _kernels.smo_init(*kernel_args, *params, n_slots)
+    budget = int(max_iter) if max_iter > 0 else _default_max_iter(n)
+    # the solver returns every _WORK_PER_CALL units of work, so Ctrl-C (KeyboardInterrupt)
+    # is honoured within ~0.1 s; its state lives in arrays, so the chunks add up to exactly
+    # the steps of one unbroken run
+    status = _kernels.PAUSED
+    while status == _kernels.PAUSED:
+        status = _kernels.smo_run(
+            *kernel_args, C_t, *params, float(tol), bool(shrinking), budget, _WORK_PER_CALL, *state
+        )
+    idx, alpha, st, G, G_bar, _, pool, slot_of, len_of, owner, stamp, counts = state
+    alpha, rho, n_iter, n_evals = _kernels.smo_finish(
+        *kernel_args, *params, idx, alpha, st, G, G_bar, pool, slot_of, len_of, owner, stamp, counts
     )
     return alpha, float(rho), int(n_iter), int(n_evals), int(status)
 
@@ -211,8 +227,9 @@ class SVC(ClassifierMixin, LinmlEstimator):
     verbose : bool, default=False
         Log per-pair solver statistics (``logging``, level INFO).
     max_iter : int, default=-1
-        Cap on SMO iterations per binary problem; -1 for none. Hitting it warns
-        ``ConvergenceWarning``.
+        Cap on SMO iterations per binary problem; -1 for the default budget
+        ``max(10⁷, 100·n)`` (n: samples in the pair), far above what a well-posed problem
+        needs. Hitting the cap warns ``ConvergenceWarning`` and keeps the last iterate.
     decision_function_shape : {'ovr', 'ovo'}, default='ovr'
         ``'ovo'``: one column per pair of classes; ``'ovr'``: votes per class plus a
         tie-breaking confidence in (−1/3, 1/3), as scikit-learn.
@@ -406,9 +423,16 @@ class SVC(ClassifierMixin, LinmlEstimator):
         if status:
             import warnings
 
+            budget = (
+                f"max_iter={self.max_iter}"
+                if self.max_iter > 0
+                else "max_iter=-1, the default budget max(1e7, 100·n) iterations"
+            )
             warnings.warn(
-                f"SVC: SMO stopped at max_iter={self.max_iter} before the KKT violation fell "
-                f"below tol={self.tol}; increase max_iter, or scale the data.",
+                f"SVC: SMO stopped at {budget} before the KKT violation fell below "
+                f"tol={self.tol} (C={self.C:g}). The dual is nearly degenerate: lower C "
+                "(a huge C on overlapping classes mostly buys iterations), scale the "
+                "features (e.g. StandardScaler), or raise max_iter.",
                 ConvergenceWarning,
                 stacklevel=2,
             )

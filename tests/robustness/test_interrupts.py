@@ -1,0 +1,80 @@
+"""Long compiled loops must return to Python often enough for Ctrl-C (issue 17, item 1).
+
+``SVC(C=1e10, kernel="linear")`` on 45 points that cannot be separated ran for minutes in
+one numba call that ignored SIGINT. The solver now returns to Python every ~2²⁴ units of
+work; a subprocess checks that SIGINT interrupts such a fit within a couple of seconds.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+
+_STARTUP_TIMEOUT_S = 240.0  # import + numba compile on a cold cache, on a loaded CI machine
+_SIGINT_DEADLINE_S = 2.0  # a solver chunk takes ~0.05 s; 2 s leaves room for a busy machine
+
+_SVC_FIT = """
+import sys
+import numpy as np
+from linml.svm import SVC
+
+rng = np.random.default_rng(0)
+X = rng.normal(size=(40, 2))
+y = (X[:, 0] + X[:, 1] > 0).astype(int)
+X, y = np.vstack([X, X[:5]]), np.concatenate([y, 1 - y[:5]])  # 5 points with both labels
+SVC(kernel="linear", C=1.0).fit(X, y)  # compile (or load) the kernels before the marker
+print("fitting", flush=True)
+try:
+    SVC(kernel="linear", C=1e10, max_iter=10**12).fit(X, y)  # minutes without the fix
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+    sys.exit(3)
+print("finished", flush=True)
+"""
+
+
+def _interrupt_after_marker(script: str) -> tuple[int, float, str]:
+    """Run ``script``; once it prints a line, wait 0.5 s, send SIGINT; (rc, latency, stdout)
+    with the latency measured to the next line the child prints."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(script)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + _STARTUP_TIMEOUT_S
+        marker = proc.stdout.readline()  # blocks until the child is inside the long call
+        assert marker.strip() == "fitting", proc.stderr.read() if proc.poll() is not None else ""
+        assert time.monotonic() < deadline
+        time.sleep(0.5)
+        sent = time.monotonic()
+        os.kill(proc.pid, signal.SIGINT)
+        # latency to the child's "interrupted" line (interpreter teardown not counted)
+        ready, _, _ = select.select([proc.stdout], [], [], 60)
+        if not ready:
+            pytest.fail("the child ignored SIGINT for 60 s: the compiled loop never returned")
+        line = proc.stdout.readline()
+        latency = time.monotonic() - sent
+        rc = proc.wait(timeout=60)
+        return rc, latency, line + proc.stdout.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_sigint_stops_long_svc_fit():
+    """Issue 17.1: Ctrl-C interrupts an SVC fit stuck in a near-degenerate dual."""
+    rc, latency, out = _interrupt_after_marker(_SVC_FIT)
+    assert rc == 3 and "interrupted" in out, (rc, out)
+    assert latency < _SIGINT_DEADLINE_S, f"SIGINT took {latency:.2f} s to stop the fit"
