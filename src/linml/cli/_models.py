@@ -88,6 +88,18 @@ CLASSIFIERS["lda"] = ModelSpec(
 )
 
 
+def _build_logistic(opts: dict[str, Any]) -> Any:
+    """LogisticRegression from --C (inverse ℓ2 penalty, default 1.0); solver by shape."""
+    from linml.linear_model import LogisticRegression
+
+    return LogisticRegression(C=1.0 if opts.get("C") is None else float(opts["C"]))
+
+
+CLASSIFIERS["logistic"] = ModelSpec(
+    _build_logistic, "logistic regression (Newton/IRLS or L-BFGS); option --C"
+)
+
+
 def _build_ols(opts: dict[str, Any]) -> Any:
     """LinearRegression from --solver (auto, qr, cholesky, svd, gd)."""
     from linml.linear_model import LinearRegression

@@ -9,6 +9,9 @@ from linml.linear_model.lasso_cv import LassoCV
 
 # least squares (OLS by cholesky/qr/svd/gd, ridge, ridge with LOO/GCV)
 from linml.linear_model.linear_regression import LinearRegression
+
+# classification (log-loss by Newton/IRLS or L-BFGS)
+from linml.linear_model.logistic_regression import LogisticRegression
 from linml.linear_model.ridge import Ridge
 from linml.linear_model.ridge_cv import RidgeCV
 
@@ -18,6 +21,7 @@ __all__ = [
     "Lasso",
     "LassoCV",
     "LinearRegression",
+    "LogisticRegression",
     "Ridge",
     "RidgeCV",
     "enet_path",
