@@ -37,7 +37,8 @@ def test_svc_reports_accuracy_and_support_vectors(wine_csv):
 
 @pytest.mark.parametrize("kernel,gamma", [("linear", None), ("rbf", "0.05"), ("poly", "auto")])
 def test_kernel_and_gamma_options(wine_csv, kernel, gamma):
-    args = ["classify", str(wine_csv), "-t", "target", "--kernel", kernel, "--seed", "3"]
+    args = ["classify", str(wine_csv), "-t", "target", "-m", "svc", "--kernel", kernel]
+    args += ["--seed", "3"]
     args += ["--gamma", gamma] if gamma else []
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
@@ -56,9 +57,11 @@ def test_registry_builds_svc_from_generic_options():
         (["--model", "forest"], "unknown --model 'forest'"),
         (["--test-size", "1.5"], "--test-size=1.5 must be in (0, 1)"),
         (["--C", "-1"], "C=-1.0 must be a number in (0, inf)"),
-        (["--gamma", "inf"], "gamma=inf must be a finite number > 0"),
-        (["--gamma", "wide"], "gamma='wide' must be"),
-        (["--kernel", "laplace"], "kernel='laplace'"),
+        (["--model", "svc", "--gamma", "inf"], "gamma=inf must be a finite number > 0"),
+        (["--model", "svc", "--gamma", "wide"], "gamma='wide' must be"),
+        (["--model", "svc", "--kernel", "laplace"], "kernel='laplace'"),
+        (["--kernel", "rbf"], "--kernel applies to --model svc, not 'logistic'"),
+        (["--model", "lda", "--C", "2"], "--C applies to --model logistic or svc, not 'lda'"),
     ],
 )
 def test_bad_options_fail_in_one_line(wine_csv, extra, message):
@@ -75,3 +78,11 @@ def test_missing_target_and_one_class(tmp_path, wine_csv):
     pd.DataFrame({"a": np.arange(6.0), "y": 1}).to_csv(path, index=False)
     result = runner.invoke(app, ["classify", str(path), "--target", "y"])
     assert result.exit_code == 2 and "one class only" in result.output
+
+
+def test_default_model_is_logistic(wine_csv):
+    """Issue 14: logistic regression is the default first model of classify."""
+    result = runner.invoke(app, ["classify", str(wine_csv), "--target", "target"])
+    assert result.exit_code == 0, result.output
+    assert "linml classify — logistic" in result.output
+    assert float(_value(result.output, "held-out accuracy")) > 0.93

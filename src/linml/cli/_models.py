@@ -18,6 +18,8 @@ class ModelSpec:
 
     build: Callable[[dict[str, Any]], Any]
     help: str
+    #: model-specific command-line options the builder reads (``classify`` refuses the rest)
+    options: frozenset[str] = frozenset()
 
 
 REGRESSORS: dict[str, ModelSpec] = {}
@@ -44,7 +46,11 @@ def _build_svc(opts: dict[str, Any]) -> Any:
     return SVC(**kwargs)
 
 
-CLASSIFIERS["svc"] = ModelSpec(_build_svc, "kernel SVM (SMO); options --kernel, --C, --gamma")
+CLASSIFIERS["svc"] = ModelSpec(
+    _build_svc,
+    "kernel SVM (SMO); options --kernel, --C, --gamma",
+    frozenset({"kernel", "C", "gamma"}),
+)
 
 
 def _build_lda(opts: dict[str, Any]) -> Any:
@@ -79,7 +85,9 @@ def _build_mlp(opts: dict[str, Any]) -> Any:
 
 
 CLASSIFIERS["mlp"] = ModelSpec(
-    _build_mlp, "multi-layer perceptron (NumPy backprop); options --hidden 256,128, --epochs"
+    _build_mlp,
+    "multi-layer perceptron (NumPy backprop); options --hidden 256,128, --epochs",
+    frozenset({"hidden", "epochs"}),
 )
 
 
@@ -96,7 +104,7 @@ def _build_logistic(opts: dict[str, Any]) -> Any:
 
 
 CLASSIFIERS["logistic"] = ModelSpec(
-    _build_logistic, "logistic regression (Newton/IRLS or L-BFGS); option --C"
+    _build_logistic, "logistic regression (Newton/IRLS or L-BFGS); option --C", frozenset({"C"})
 )
 
 

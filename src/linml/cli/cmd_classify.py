@@ -16,9 +16,17 @@ def register(app: typer.Typer) -> None:
     def classify(
         file: Path = typer.Argument(..., help="CSV, TSV, Parquet or NPZ table."),
         target: str = typer.Option(..., "--target", "-t", help="Column holding the class."),
-        model: str = typer.Option("svc", "--model", "-m", help="Classifier name (see --help)."),
+        model: str = typer.Option(
+            "logistic",
+            "--model",
+            "-m",
+            help="Classifier name (see --help). Default logistic: the first model to fit — "
+            "no kernel or scale to choose, probabilities, one Newton solve per step.",
+        ),
         kernel: str = typer.Option(None, "--kernel", help="SVC kernel: rbf, linear, poly…"),
-        C: float = typer.Option(None, "--C", help="SVC margin-violation price C > 0."),
+        C: float = typer.Option(
+            None, "--C", help="Inverse penalty C > 0 (SVC margin price; logistic 1/λ)."
+        ),
         gamma: str = typer.Option(None, "--gamma", help="Kernel scale: scale, auto or a number."),
         hidden: str = typer.Option(None, "--hidden", help="MLP hidden sizes, e.g. 64,32."),
         epochs: int = typer.Option(None, "--epochs", help="MLP training epochs."),
@@ -64,7 +72,15 @@ def register(app: typer.Typer) -> None:
             "epochs": epochs,
             "seed": seed,
         }
-        estimator = CLASSIFIERS[model].build(opts)
+        spec = CLASSIFIERS[model]
+        for name, value in opts.items():
+            if value is not None and name != "seed" and name not in spec.options:
+                users = sorted(m for m, s in CLASSIFIERS.items() if name in s.options)
+                fail(
+                    f"--{name} applies to --model {' or '.join(users)}, not {model!r}; "
+                    "drop it or choose that model."
+                )
+        estimator = spec.build(opts)
         estimator.fit(X_tr, y_tr)
         accuracy = float(np.mean(estimator.predict(X_te) == y_te))
         table = Table(title=f"linml classify — {model}")
@@ -73,6 +89,8 @@ def register(app: typer.Typer) -> None:
         table.add_row("train / test samples", f"{len(y_tr)} / {len(y_te)}")
         table.add_row("classes", str(classes.size))
         table.add_row("held-out accuracy", f"{accuracy:.4f}")
+        if hasattr(estimator, "solver_") and hasattr(estimator, "grad_norms_"):
+            table.add_row("solver", f"{estimator.solver_} ({int(np.max(estimator.n_iter_))} it.)")
         if hasattr(estimator, "support_"):
             table.add_row("support vectors", str(int(estimator.support_.size)))
             table.add_row("SMO iterations", str(int(np.sum(estimator.n_iter_))))
