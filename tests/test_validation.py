@@ -64,3 +64,32 @@ def test_nan_in_y_gives_its_position():
     y = np.array([1.0, 2.0, np.nan])
     with pytest.raises(ValueError, match=r"y contains NaN at position 2"):
         validate_data(BaseEstimator(), np.ones((3, 2)), y, multi_output=True)
+
+
+@pytest.mark.parametrize(
+    ("X", "match"),
+    [
+        (np.array([[1.0, "a"]], dtype=object), r"^X must be numeric but has a non-numeric entry"),
+        (np.array([[1.0 + 1j, 2.0]]), r"^X has complex entries"),
+    ],
+)
+def test_conversion_errors_name_the_argument(X, match):
+    """Issue 17: scikit-learn's "could not convert string to float" / "Complex data not
+    supported" + the whole array passed through without naming the argument."""
+    with pytest.raises(LinmlInputError, match=match) as info:
+        check_array(X, name="X")
+    assert len(str(info.value)) < 300
+
+
+def test_interval_finite_rejects_inf():
+    """Issue 17: Ridge(alpha=inf) passed validation and then warned about "α = 0"."""
+    spec = {"alpha": [Interval(float, 0, None, finite=True)]}
+    with pytest.raises(LinmlInputError, match=r"alpha=inf must be a number in \[0, inf\), finite"):
+        validate_params("Ridge", {"alpha": float("inf")}, spec)
+
+
+def test_array_like_constraint_rejects_strings():
+    """Issue 17: Ridge(alpha="1.0") was coerced, a string counting as an array-like."""
+    spec = {"alpha": [Interval(float, 0, None), "array-like"]}
+    with pytest.raises(LinmlInputError, match=r"alpha='1.0' must be"):
+        validate_params("Ridge", {"alpha": "1.0"}, spec)

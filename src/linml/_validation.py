@@ -168,9 +168,35 @@ def check_array(
                 f"pass a dense array ({name}.toarray()) instead."
             ) from e
         raise
+    except ValueError as e:
+        _reword_conversion_error(e, name)
+        raise
     if not allow_nonfinite:
         check_finite(out, name)
     return out
+
+
+def _reword_conversion_error(err: ValueError, name: str) -> None:
+    """Re-raise scikit-learn's generic conversion errors naming ``name`` (else return).
+
+    "could not convert string to float: 'a'" and "Complex data not supported" + the whole
+    array say neither which argument nor what to do.
+    """
+    msg = str(err)
+    if isinstance(err, LinmlInputError):
+        return
+    if msg.startswith("Complex data not supported"):
+        # the phrase is kept: scikit-learn's estimator checks look for it
+        raise LinmlInputError(
+            f"{name} has complex entries (Complex data not supported): linml works with real "
+            f"numbers — pass {name}.real, np.abs({name}) or the real and imaginary parts as "
+            "separate features."
+        ) from err
+    if "could not convert" in msg or "Unable to convert" in msg:
+        raise LinmlInputError(
+            f"{name} must be numeric but has a non-numeric entry ({msg[:80]}); convert or "
+            f"encode those columns (e.g. OneHotEncoder for categories) before passing {name}."
+        ) from err
 
 
 def check_same_length(X: Any, y: Any, *, x_name: str = "X", y_name: str = "y") -> None:
@@ -228,13 +254,27 @@ def validate_data(
         ensure_min_samples=ensure_min_samples,
     )
     if no_y:
-        out = skv.validate_data(estimator, X, **kwargs)
+        try:
+            out = skv.validate_data(estimator, X, **kwargs)
+        except ValueError as e:
+            _reword_conversion_error(e, "X")
+            raise
         if not allow_nonfinite:
             check_finite(out, "X")
         return out
-    X_out, y_out = skv.validate_data(
-        estimator, X, y, y_numeric=y_numeric, multi_output=multi_output, **kwargs
-    )
+    try:
+        X_out, y_out = skv.validate_data(
+            estimator, X, y, y_numeric=y_numeric, multi_output=multi_output, **kwargs
+        )
+    except ValueError as e:
+        # which of X or y failed to convert: retry X alone (cheap next to the failure)
+        try:
+            skv.check_array(X, accept_sparse=accept_sparse, dtype=dtype, ensure_all_finite=False)
+        except ValueError:
+            _reword_conversion_error(e, "X")
+        else:
+            _reword_conversion_error(e, "y")
+        raise
     if not allow_nonfinite:
         check_finite(X_out, "X")
         if np.asarray(y_out).dtype.kind in "fc":
@@ -262,11 +302,14 @@ class Interval:
     low: float | None
     high: float | None
     closed: str = "both"  # "both", "left", "right", "neither"
+    finite: bool = False  # True: reject ±inf even where the interval is unbounded
 
     def accepts(self, value: Any) -> bool:
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
             return False
         if self.kind is int and not isinstance(value, numbers.Integral):
+            return False
+        if self.finite and not np.isfinite(value):
             return False
         if not np.isfinite(value) and not (
             (value == np.inf and self.high is None) or (value == -np.inf and self.low is None)
@@ -286,7 +329,8 @@ class Interval:
         lo = "-inf" if self.low is None else f"{self.low:g}"
         hi = "inf" if self.high is None else f"{self.high:g}"
         what = "an integer" if self.kind is int else "a number"
-        return f"{what} in {left}{lo}, {hi}{right}"
+        finite = ", finite" if self.finite and self.kind is not int else ""
+        return f"{what} in {left}{lo}, {hi}{right}{finite}"
 
 
 @dataclass(frozen=True)
@@ -327,6 +371,9 @@ def _accepts(constraint: Any, value: Any) -> bool:
             constraint in (int, float) and isinstance(value, bool)
         )
     if constraint == "array-like":
+        # a string has a length but is no array of numbers ("1.0" must not pass as alpha)
+        if isinstance(value, str | bytes):
+            return False
         return hasattr(value, "__len__") or hasattr(value, "shape")
     return constraint.accepts(value)
 

@@ -91,3 +91,21 @@ def test_bad_input():
     bad[3, 1] = np.nan
     with pytest.raises(ValueError, match="NaN at row 3, column 1"):
         SpectralClustering(2).fit(bad)
+
+
+def test_n_neighbors_above_n_samples_raises():
+    """Issue 17: n_neighbors=1000 on 40 points was silently clamped to 39 (a complete graph)."""
+    X, _ = make_blobs(40, centers=2, random_state=0)
+    model = SpectralClustering(2, affinity="nearest_neighbors", n_neighbors=1000)
+    with pytest.raises(ValueError, match=r"n_neighbors=1000 must be < n_samples=40"):
+        model.fit(X)
+
+
+@pytest.mark.parametrize("scale", [1e307, 1e-310])
+def test_knn_affinity_labels_invariant_under_extreme_scale(scale):
+    """Issue 17: the k-NN graph is scale-invariant; X·1e307 crashed inside scikit-learn."""
+    X, _ = make_moons(60, noise=0.05, random_state=0)
+    model = SpectralClustering(2, affinity="nearest_neighbors", n_neighbors=8, random_state=0)
+    ref = model.fit(X).labels_
+    got = model.fit(X * scale).labels_
+    assert adjusted_rand_score(ref, got) == 1.0

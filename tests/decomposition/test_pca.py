@@ -257,3 +257,21 @@ def test_explain_mentions_spectrum_and_kept_share():
         text = str(PCA(0.9).fit(load_digits().data)._explain())
     assert "explained_variance_ratio_" in text and "effective rank" in text
     assert "keep" in text and "%" in text
+
+
+@pytest.mark.parametrize("solver", ["covariance_eigh", "svd", "randomized"])
+def test_tiny_scale_gives_the_unscaled_axes(solver):
+    """Issue 17: PCA(X·1e-310) returned zero components and 0/0 variance ratios."""
+    X = np.random.default_rng(0).normal(size=(40, 4)) * [3.0, 2.0, 1.0, 0.5]
+    ref = PCA(3, solver=solver, random_state=0).fit(X)
+    got = PCA(3, solver=solver, random_state=0).fit(X * 2.0**-1030)
+    np.testing.assert_allclose(got.components_, ref.components_, atol=1e-10)
+    np.testing.assert_allclose(got.explained_variance_ratio_, ref.explained_variance_ratio_)
+    np.testing.assert_allclose(np.ldexp(got.singular_values_, 1030), ref.singular_values_)
+
+
+def test_overflowing_variance_raises():
+    """Issue 17: PCA(X·1e307) gave inf/NaN variance ratios; explained_variance_ ∝ s² overflows."""
+    X = np.random.default_rng(0).normal(size=(40, 4)) * 1e307
+    with pytest.raises(LinmlInputError, match=r"explained_variance_.*overflows float64; rescale X"):
+        PCA(2, solver="svd").fit(X)

@@ -74,10 +74,10 @@ def test_not_converged_warns():
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"damping": 1.0}, r"damping=1.0 must be in \[0, 1\)"),
+        ({"damping": 1.0}, r"damping=1.0 must be a number in \[0, 1\)"),
         ({"personalization": [1.0, 2.0]}, "one entry per node"),
         ({"personalization": [0.0, 0.0, 0.0]}, "not all zero"),
-        ({"tol": 0.0}, "tol=0.0 must be > 0"),
+        ({"tol": 0.0}, r"tol=0.0 must be a number in \(0, inf\), finite"),
     ],
 )
 def test_bad_input(kwargs, match):
@@ -93,3 +93,32 @@ def test_negative_weights_rejected():
 def test_non_square_rejected():
     with pytest.raises(ValueError, match=r"must be square .* got shape \(2, 3\)"):
         pagerank(np.ones((2, 3)))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"max_iter": -1}, r"max_iter=-1 must be an integer in \[1, inf\)"),
+        ({"damping": "0.85"}, r"damping='0.85' must be a number in \[0, 1\)"),
+        ({"tol": float("inf")}, r"tol=inf must be a number in \(0, inf\), finite"),
+    ],
+)
+def test_bad_parameters_named(kwargs, match):
+    """Issue 17: max_iter=-1 was accepted and damping='0.85' raised a raw TypeError."""
+    with pytest.raises(ValueError, match=match):
+        pagerank(np.ones((3, 3)), **kwargs)
+
+
+@pytest.mark.parametrize("scale", [1e307, 1e-310])
+def test_scores_invariant_under_extreme_weight_scale(scale):
+    """Issue 17: pagerank(A·1e-310) was all NaN; P = D⁻¹A does not depend on the scale."""
+    A = np.array([[0, 1, 1], [0, 0, 1], [1, 0, 0]], dtype=float)
+    np.testing.assert_allclose(pagerank(A * scale).scores, pagerank(A).scores, rtol=1e-10)
+
+
+def test_negative_edge_weights_rejected_at_construction():
+    """Issue 17: adjacency_from_edges accepted negative weights no graph function can use."""
+    from linml.graph import adjacency_from_edges
+
+    with pytest.raises(ValueError, match=r"weights\[1\]=-2 is negative"):
+        adjacency_from_edges([(0, 1), (1, 2)], weights=[1.0, -2.0])

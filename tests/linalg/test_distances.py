@@ -90,3 +90,21 @@ def test_distances_bad_input():
     X[2, 4] = np.nan
     with pytest.raises(LinmlInputError, match=r"X contains NaN at row 2, column 4"):
         cosine_similarity(X)
+
+
+@pytest.mark.parametrize("scale", [1e300, 1e-310])
+@pytest.mark.parametrize("metric", ["euclidean", "manhattan", "chebyshev", "cosine"])
+def test_distances_exact_at_float64_edges(metric, scale):
+    """Issue 17: ‖x‖² − 2xᵀy + ‖y‖² overflowed (inf/NaN) or underflowed (0) at extreme scale."""
+    X = np.random.default_rng(0).normal(size=(6, 3))
+    power = 0 if metric == "cosine" else 1
+    D = pairwise_distances(X * scale, metric=metric)
+    assert np.isfinite(D).all()
+    np.testing.assert_allclose(D / scale**power, pairwise_distances(X, metric=metric), atol=1e-9)
+
+
+def test_distance_overflow_raises():
+    """Issue 17: a distance larger than float64's max raises instead of returning inf."""
+    X = np.array([[1e308, 0.0], [-1e308, 0.0]])
+    with pytest.raises(LinmlInputError, match=r"distances overflow float64; rescale X"):
+        pairwise_distances(X)

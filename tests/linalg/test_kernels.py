@@ -275,3 +275,24 @@ def test_center_kernel_bad_shapes():
         center_kernel(np.ones((3, 2)))
     with pytest.raises(LinmlInputError, match=r"K_fit_rows must have shape \(2,\)"):
         center_kernel(np.ones((3, 2)), np.ones(3))
+
+
+@pytest.mark.parametrize("scale", [1e300, 1e-310])
+def test_rbf_scale_gamma_is_scale_invariant_at_float64_edges(scale):
+    """Issue 17: rbf kernels of X·1e307 were NaN/inf; with gamma='scale' they equal k(X)."""
+    X = np.random.default_rng(0).normal(size=(6, 3))
+    K = pairwise_kernel(X * scale, kernel="rbf", gamma="scale")
+    np.testing.assert_allclose(K, pairwise_kernel(X, kernel="rbf", gamma="scale"), atol=1e-9)
+
+
+def test_linear_kernel_overflow_raises():
+    """Issue 17: K = X Xᵀ overflowing returned inf entries without an error."""
+    with pytest.raises(LinmlInputError, match=r"kernel values overflow float64; rescale X"):
+        pairwise_kernel(np.full((2, 2), 1e200), kernel="linear")
+
+
+def test_resolve_gamma_scale_unrepresentable_raises():
+    """Issue 17: gamma='scale' silently became 0.0 for X·1e307."""
+    X = np.random.default_rng(0).normal(size=(6, 3)) * 1e307
+    with pytest.raises(LinmlInputError, match=r"gamma='scale'.*rescale X"):
+        resolve_gamma("scale", X)

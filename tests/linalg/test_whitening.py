@@ -52,3 +52,17 @@ def test_whitening_bad_input():
         whitening_matrix(np.eye(2), eps=-1.0)
     with pytest.raises(LinmlInputError, match=r"cov must be square"):
         whitening_matrix(np.ones((2, 3)))
+
+
+def test_non_psd_covariance_rejected():
+    """Issue 17: a matrix with a negative eigenvalue is no covariance; it used to be clipped."""
+    with pytest.raises(LinmlInputError, match=r"cov is not positive semi-definite.*-1"):
+        whitening_matrix(np.array([[1.0, 2.0], [2.0, 1.0]]), eps=0.0)
+
+
+@pytest.mark.parametrize("scale", [1e300, 1e-300])
+def test_whitening_is_scale_equivariant_at_float64_edges(scale):
+    """Issue 17: W(s Σ) = W(Σ)/sqrt(s), computed on a rescaled Σ, for s near overflow/underflow."""
+    cov = np.array([[2.0, 1.0], [1.0, 2.0]])
+    W = whitening_matrix(cov * scale, "zca", eps=0.0)
+    np.testing.assert_allclose(W * np.sqrt(scale), whitening_matrix(cov, "zca", eps=0.0))

@@ -95,3 +95,10 @@ def test_early_stopping_scores_r2(sine):
     reg.fit(X, Y)
     assert reg.best_validation_score_ > 0.8
     assert reg.n_iter_ < 300
+
+
+def test_nan_first_loss_does_not_blame_learning_rate():
+    """Issue 17: a loss that is NaN before any update was blamed on learning_rate."""
+    X = np.random.default_rng(0).normal(size=(50, 3)) * 1e200
+    with pytest.raises(TrainingDivergedError, match=r"very first batch.*not the cause.*Rescale X"):
+        MLPRegressor((8,), epochs=2, random_state=0).fit(X, X[:, 0] * 1e-200)

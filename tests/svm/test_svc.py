@@ -355,3 +355,19 @@ def test_huge_C_on_inseparable_data_stops_at_the_default_budget(monkeypatch):
     with pytest.warns(ConvergenceWarning, match=r"max_iter=-1.*lower C.*scale the features"):
         clf = SVC(kernel="linear", C=1e10).fit(X, y)
     assert clf.fit_status_ == 1 and clf.n_iter_.tolist() == [5_000]
+
+
+def test_one_huge_entry_raises_at_fit_not_predict():
+    """Issue 17: X with one 1e308 entry fitted, then predict said "gamma=0.0 must be finite"."""
+    X, y = make_blobs(40, centers=2, random_state=0)
+    X[0, 0] = 1e308
+    with pytest.raises(LinmlInputError, match=r"SVC: X has entries up to 1e\+308.*rescale X"):
+        SVC().fit(X, y)
+
+
+def test_huge_test_rows_raise_at_predict():
+    """Issue 17: a test row whose squares overflow gave non-finite decisions silently."""
+    X, y = make_blobs(40, centers=2, random_state=0)
+    model = SVC().fit(X, y)
+    with pytest.raises(LinmlInputError, match=r"squares overflow"):
+        model.decision_function(X * 1e200)

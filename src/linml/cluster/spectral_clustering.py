@@ -102,7 +102,7 @@ class SpectralClustering(ClusterMixin, LinmlEstimator):
             )
         if self.affinity == "nearest_neighbors":
             # (B + Bᵀ)/2 of the directed k-NN connectivity: 1 where mutual, ½ where one-sided
-            return knn_graph(X, min(self.n_neighbors, X.shape[0] - 1), symmetrize="mean")
+            return knn_graph(X, self.n_neighbors, symmetrize="mean")
         return rbf_affinity(X, self.gamma)
 
     def fit(self, X: Any, y: Any = None) -> SpectralClustering:
@@ -113,6 +113,14 @@ class SpectralClustering(ClusterMixin, LinmlEstimator):
         n = X.shape[0]
         if self.n_clusters > n:
             raise LinmlInputError(f"n_clusters={self.n_clusters} must be <= n_samples={n}.")
+        if self.affinity == "nearest_neighbors" and self.n_neighbors >= n:
+            # raise rather than clamp: with n_neighbors = n − 1 the graph is complete and
+            # carries no cluster structure, which is not what a larger number asked for
+            raise LinmlInputError(
+                f"SpectralClustering: n_neighbors={self.n_neighbors} must be < n_samples={n} "
+                f"(a point has at most {n - 1} other points as neighbours); lower n_neighbors "
+                f"(a common choice is about log(n_samples) to sqrt(n_samples))."
+            )
         A = self._affinity(X)
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))

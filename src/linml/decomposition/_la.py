@@ -26,10 +26,12 @@ from linml.linalg import (
     svd_flip_signs,
     whitening_matrix,
 )
+from linml.linalg.whitening import dewhitening_gains, whitening_from_spectrum
 
 __all__ = [
     "centered_scatter",
     "condition_number_from_spectrum",
+    "dewhitening_gains",
     "effective_rank",
     "eigh_sorted",
     "low_rank_approx",
@@ -37,6 +39,7 @@ __all__ = [
     "randomized_svd",
     "svd",
     "svd_flip_signs",
+    "whitening_from_spectrum",
     "whitening_matrix",
 ]
 

@@ -26,6 +26,7 @@ from linml._validation import Interval, Options, check_random_state, validate_da
 from linml.exceptions import LinmlInputError, NumericalWarning
 from linml.linalg import effective_rank, eigh_sorted
 from linml.linalg._checks import fix_column_signs
+from linml.linalg._scaling import check_squares_finite
 from linml.linalg.kernels import KERNELS, MercerResult, mercer_check, pairwise_kernel, resolve_gamma
 
 __all__ = ["KernelPCA"]
@@ -428,6 +429,17 @@ class KernelPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, LinmlEstimato
             max_memory_mb=_KERNEL_BLOCK_MB,
         )
 
+    def _check_scale(self, X: np.ndarray, *, fitting: bool) -> None:
+        """Raise when X's squares over/underflow in a named kernel (issue 17).
+
+        The named kernels have a fixed width or offset (gamma, coef0), so they are not
+        scale-invariant and the data cannot be rescaled for the user. Only the linear kernel
+        turns underflow into a silent zero kernel; the others round it to a constant.
+        """
+        if not isinstance(self.kernel, str) or self.kernel in ("precomputed", "cosine"):
+            return
+        check_squares_finite(X, "KernelPCA", tiny=fitting and self.kernel == "linear")
+
     def _is_precomputed(self) -> bool:
         return isinstance(self.kernel, str) and self.kernel == "precomputed"
 
@@ -535,6 +547,7 @@ class KernelPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, LinmlEstimato
                 "callable kernel, or fit_inverse_transform=False."
             )
         X = validate_data(self, X, ensure_min_samples=2)
+        self._check_scale(X, fitting=True)
         n = X.shape[0]
         k = self._resolve_k(n)
         uses_gamma = isinstance(self.kernel, str) and self.kernel in _USES_GAMMA
@@ -652,6 +665,7 @@ class KernelPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, LinmlEstimato
                     f"and training points, of shape (n_new, {n_fit}); got shape {tuple(shape)}."
                 )
         X = validate_data(self, X, reset=False)
+        self._check_scale(X, fitting=False)
         if self._is_precomputed():
             K = np.array(X, dtype=self.eigenvectors_.dtype)  # a copy: centered in place below
         else:

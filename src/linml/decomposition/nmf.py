@@ -30,6 +30,7 @@ from linml._validation import Interval, Options, check_random_state, validate_da
 from linml.decomposition._nmf_kernels import hals_sweeps, mu_updates
 from linml.exceptions import LinmlInputError
 from linml.linalg import effective_rank, numerical_rank, randomized_svd
+from linml.linalg._scaling import check_squares_finite, global_exponent, ldexp_checked
 
 __all__ = ["NMF"]
 
@@ -57,6 +58,17 @@ _XT_COPY_MAX_BYTES = 32 << 20
 
 
 # ---------------------------------------------------------------------------- input
+def _ldexp(X: Any, e: int) -> Any:
+    """``X · 2^e`` (exact) for dense or sparse ``X``; ``X`` itself when ``e == 0``."""
+    if not e:
+        return X
+    if sp.issparse(X):
+        X = X.copy()
+        X.data = np.ldexp(X.data, e).astype(X.dtype, copy=False)
+        return X
+    return np.ldexp(X, e).astype(X.dtype, copy=False)
+
+
 def _check_non_negative(X: Any, where: str) -> None:
     """Raise naming how many entries of ``X`` are negative and where the first one is."""
     if sp.issparse(X):
@@ -498,6 +510,18 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, LinmlEstimator):
             )
         return init
 
+    def _scale_exponent(self, X: Any) -> int:
+        """Even ``e`` such that ``X · 2^(−e)`` has normal squares (0 when X's already do).
+
+        Without penalties NMF is scale-equivariant: ``X · 4^f ≈ (W 2^f)(H 2^f)``, so the
+        fit runs on scaled data and both factors are unscaled by ``2^(e/2)`` — exact, since
+        e is even (issue 17). The penalties are not invariant: then the user must rescale.
+        """
+        e = global_exponent(X)
+        if e and (float(self.alpha_W) > 0 or self.alpha_H not in ("same", 0, 0.0)):
+            check_squares_finite(X, "NMF (with alpha_W/alpha_H > 0)", tiny=True)
+        return e + (e % 2)
+
     # ------------------------------------------------------------------ fitting
     def fit(self, X: Any, y: Any = None) -> NMF:
         """Learn ``H`` (``components_``) from ``X`` (n_samples, n_features) >= 0; ``y`` ignored."""
@@ -508,6 +532,8 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, LinmlEstimator):
         """Learn ``W`` and ``H`` from ``X`` and return ``W`` (n_samples, n_components)."""
         self._check_params()
         X = self._validate(X, reset=True, where="fit")
+        e = self._scale_exponent(X)
+        X = _ldexp(X, -e)
         n, p = X.shape
         k = p if self.n_components is None else int(self.n_components)
         init = self._resolve_init(k, n, p)
@@ -542,6 +568,17 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, LinmlEstimator):
         self.converged_ = bool(converged)
         self.init_ = init
         self.zero_fraction_W_ = float(np.mean(Wt == 0)) if Wt.size else 0.0
+        if e:
+            fix = "rescale X (e.g. divide it by X.max()) before fitting."
+            what = "NMF: X has entries so large that"
+            self.components_ = ldexp_checked(H, e // 2, f"{what} components_", fix)
+            Wt = ldexp_checked(Wt, e // 2, f"{what} W", fix)
+            self.reconstruction_err_ = float(
+                ldexp_checked(self.reconstruction_err_, e, f"{what} reconstruction_err_", fix)
+            )
+            self.objective_path_ = ldexp_checked(
+                np.asarray(path, dtype=np.float64), 2 * e, f"{what} the objective (∝ X²)", fix
+            )
         return np.ascontiguousarray(Wt.T)
 
     # ------------------------------------------------------------------ transforms
@@ -549,10 +586,17 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, LinmlEstimator):
         """``W`` >= 0 minimizing ``½‖X − W H‖² + l1_W ‖W‖₁ + ½ l2_W ‖W‖²`` for the fitted ``H``."""
         check_is_fitted(self)
         X = self._validate(X, reset=False, where="transform")
+        e = self._scale_exponent(X)
         n, p = X.shape
         H = np.ascontiguousarray(self.components_, dtype=X.dtype)
+        if e:
+            # W(X 4^(−f); H 2^(−f)) = W(X; H) 2^(−f): scaled, exact, then unscaled (f = e/2)
+            X, H = _ldexp(X, -e), np.ldexp(H, -(e // 2)).astype(H.dtype, copy=False)
         l1_W, l2_W, _, _ = self._regularization(n, p)
         Wt, _, _ = _solve_W(X, H, l1_W, l2_W, int(self.max_iter), float(self.tol))
+        if e:
+            fix = "rescale X (e.g. divide it by X.max())."
+            Wt = ldexp_checked(Wt, e // 2, "NMF.transform: X has entries so large that W", fix)
         return np.ascontiguousarray(Wt.T)
 
     def inverse_transform(self, W: Any) -> np.ndarray:

@@ -20,6 +20,7 @@ from linml._base import Explanation, LinmlEstimator
 from linml._validation import Interval, Options, check_random_state, validate_data
 from linml.decomposition import _la
 from linml.exceptions import LinmlInputError, NumericalWarning
+from linml.linalg._scaling import check_squares_finite, global_exponent, ldexp_checked
 
 __all__ = ["PCA"]
 
@@ -231,12 +232,18 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, LinmlEstimator):
                 f"n_components={self.n_components!r} needs the whole spectrum — pass an int or "
                 "use solver='svd' or 'covariance_eigh'."
             )
+        # PCA is scale-invariant: fit X · 2^(−e) (exact) when X's squares would overflow or
+        # underflow, then unscale S (·2^e) and the variances (·4^e) — issue 17
+        e = global_exponent(X)
+        if e:
+            X = np.ldexp(X, -e).astype(X.dtype, copy=False)
         mean = X.mean(axis=0)
         self.scatter_ = None
         if solver == "covariance_eigh":
             M2 = _la.centered_scatter(X, mean)
             self._store_moments(n, mean, M2)
             self._fit_from_moments()
+            self._unscale(e)
             return self
         Xc = X - mean  # center before PCA: the axes of uncentered data point at the mean
         if solver == "svd":
@@ -247,7 +254,27 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, LinmlEstimator):
         self.n_samples_seen_ = n
         self.mean_ = mean
         self._store_spectrum(components, S, total, n, p, solver)
+        self._unscale(e)
         return self
+
+    def _unscale(self, e: int) -> None:
+        """Undo a fit on ``X · 2^(−e)``: lengths scale by ``2^e``, variances by ``4^e``.
+
+        Components and ratios are scale-free. Raises when a variance overflows float64
+        (the exact value is not representable); underflow rounds towards 0, as it should.
+        """
+        if not e:
+            return
+        fix = "rescale X (e.g. divide it by X.std()) before fitting."
+        what = "PCA: X has entries so large that explained_variance_ (∝ X²)"
+        self.explained_variance_ = ldexp_checked(self.explained_variance_, 2 * e, what, fix)
+        self.total_variance_ = float(ldexp_checked(self.total_variance_, 2 * e, what, fix))
+        self.noise_variance_ = float(ldexp_checked(self.noise_variance_, 2 * e, what, fix))
+        if self.scatter_ is not None:
+            self.scatter_ = ldexp_checked(self.scatter_, 2 * e, what, fix)
+        what = "PCA: X has entries so large that singular_values_"
+        self.singular_values_ = ldexp_checked(self.singular_values_, e, what, fix)
+        self.mean_ = ldexp_checked(self.mean_, e, "PCA: the mean of X", fix)
 
     def partial_fit(self, X: Any, y: Any = None) -> PCA:
         """Update the fit with a chunk of rows; chunks together equal one ``fit`` on all rows.
@@ -263,6 +290,8 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, LinmlEstimator):
             )
         first = getattr(self, "scatter_", None) is None
         X = validate_data(self, X, reset=first)
+        # the streamed moments are kept unscaled, so their squares must stay normal
+        check_squares_finite(X, "PCA.partial_fit", tiny=True)
         n_b = X.shape[0]
         mean_b = X.mean(axis=0)
         M2_b = _la.centered_scatter(X, mean_b)

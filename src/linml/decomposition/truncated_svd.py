@@ -14,6 +14,7 @@ from linml._base import Explanation, LinmlEstimator
 from linml._validation import Interval, Options, check_random_state, validate_data
 from linml.decomposition import _la
 from linml.exceptions import LinmlInputError
+from linml.linalg._scaling import global_exponent, ldexp_checked
 
 __all__ = ["TruncatedSVD"]
 
@@ -149,6 +150,15 @@ class TruncatedSVD(ClassNamePrefixFeaturesOutMixin, TransformerMixin, LinmlEstim
                 f"n_components={k} must be {bound} (n_samples={n}, n_features={p}); "
                 "lower n_components."
             )
+        # the SVD is scale-equivariant: factor X · 2^(−e) (exact) when X's squares would
+        # overflow or underflow, then S ·= 2^e and the variances ·= 4^e — issue 17
+        e = global_exponent(X)
+        if e:
+            X = X.copy() if sp.issparse(X) else X
+            if sp.issparse(X):
+                X.data = np.ldexp(X.data, -e).astype(X.dtype, copy=False)
+            else:
+                X = np.ldexp(X, -e).astype(X.dtype, copy=False)
         rng = check_random_state(self.random_state)
         if self.algorithm == "randomized":
             U, S, Vt = _solve_randomized(X, k, self.n_oversamples, self.n_iter, rng)
@@ -164,6 +174,16 @@ class TruncatedSVD(ClassNamePrefixFeaturesOutMixin, TransformerMixin, LinmlEstim
         self.explained_variance_ratio_ = (
             variances / total if total > 0 else np.zeros_like(variances)
         ).astype(dtype)
+        if e:
+            fix = "rescale X (e.g. divide it by its largest entry) before fitting."
+            what = "TruncatedSVD: X has entries so large that"
+            self.explained_variance_ = ldexp_checked(
+                self.explained_variance_, 2 * e, f"{what} explained_variance_ (∝ X²)", fix
+            )
+            self.singular_values_ = ldexp_checked(
+                self.singular_values_, e, f"{what} singular_values_", fix
+            )
+            Z = ldexp_checked(Z, e, f"{what} the scores X Vtᵀ", fix)
         return Z
 
     def transform(self, X: Any) -> np.ndarray:

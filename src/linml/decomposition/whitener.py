@@ -13,15 +13,18 @@ from linml._base import Explanation, LinmlEstimator
 from linml._validation import Interval, Options, validate_data
 from linml.decomposition import _la
 from linml.exceptions import LinmlInputError, NumericalWarning
+from linml.linalg._scaling import global_exponent, ldexp_checked
 
 __all__ = ["Whitener"]
 
 METHODS = ("pca", "zca")
 
 
-def _dewhitening_matrix(lam: np.ndarray, U: np.ndarray, method: str, eps: float) -> np.ndarray:
-    """W⁻¹ from the factors of Σ = U diag(λ) Uᵀ, D = λ + eps: PCA U D^{1/2}; ZCA U D^{1/2} Uᵀ."""
-    W_inv = U * np.sqrt(lam + eps)  # U D^{1/2}: inverse of W = D^{-1/2} Uᵀ (U orthogonal)
+def _dewhitening_matrix(
+    lam: np.ndarray, U: np.ndarray, method: str, eps: float, e: int = 0
+) -> np.ndarray:
+    """W⁻¹ from the factors of Σ = 4^e U diag(λ) Uᵀ, D = λ 4^e + eps: PCA U D^{1/2}; ZCA U D^{1/2} Uᵀ."""
+    W_inv = U * _la.dewhitening_gains(lam, eps, e, who="the covariance of X")  # U D^{1/2}
     if method == "zca":
         W_inv = W_inv @ U.T  # U D^{1/2} Uᵀ = Σ^{1/2}, inverse of the symmetric root Σ^{-1/2}
     return W_inv
@@ -81,8 +84,12 @@ class Whitener(ClassNamePrefixFeaturesOutMixin, TransformerMixin, LinmlEstimator
         self._check_params()
         X = validate_data(self, X, ensure_min_samples=2)
         n, p = X.shape
-        mean = X.mean(axis=0)
-        cov = _la.centered_scatter(X, mean) / (n - 1)  # Σ = Xcᵀ Xc / (n − 1)
+        # whitening is scale-equivariant: estimate Σ' from X' = X · 2^(−e) (exact) when X's
+        # squares would over/underflow, so Σ = 4^e Σ' and W = 2^(−e) W'(eps 4^(−e)) — issue 17
+        e = global_exponent(X)
+        Xs = np.ldexp(X, -e).astype(X.dtype, copy=False) if e else X
+        mean = Xs.mean(axis=0)
+        cov = _la.centered_scatter(Xs, mean) / (n - 1)  # Σ' = Xs_cᵀ Xs_c / (n − 1)
         lam, U = _la.eigh_sorted(cov)
         lam = np.maximum(lam, 0)  # Σ is PSD; clip round-off negatives
         tiny = p * np.finfo(X.dtype).eps * max(float(lam[0]), np.finfo(X.dtype).tiny)
@@ -96,9 +103,12 @@ class Whitener(ClassNamePrefixFeaturesOutMixin, TransformerMixin, LinmlEstimator
                 NumericalWarning,
                 stacklevel=2,
             )
-        W = _la.whitening_matrix(cov, self.method, float(self.eps))  # from the same eigh of Σ
-        W_inv = _dewhitening_matrix(lam, U, self.method, float(self.eps))
-        self.mean_ = mean
+        eps = float(self.eps)
+        W = _la.whitening_from_spectrum(lam, U, self.method, eps, e, who="the covariance of X")
+        W_inv = _dewhitening_matrix(lam, U, self.method, eps, e)
+        fix = "rescale X (e.g. StandardScaler) before fitting."
+        self.mean_ = ldexp_checked(mean, e, "Whitener: the mean of X", fix)
+        lam = ldexp_checked(lam, 2 * e, "Whitener: X has entries so large that Σ (∝ X²)", fix)
         self.eigenvalues_ = lam
         self.eigenvectors_ = U
         self.whitening_matrix_ = np.ascontiguousarray(W, dtype=X.dtype)

@@ -22,6 +22,7 @@ import scipy.sparse as sp
 
 from linml._validation import check_array
 from linml.exceptions import LinmlInputError
+from linml.linalg._scaling import global_exponent
 
 __all__ = ["adjacency_from_edges", "check_adjacency", "knn_graph", "rbf_affinity"]
 
@@ -71,6 +72,12 @@ def adjacency_from_edges(
         raise LinmlInputError(f"weights must have shape ({len(E)},), one per edge; got {w.shape}.")
     if not np.isfinite(w).all():
         raise LinmlInputError("weights contain NaN or inf.")
+    if w.size and w.min() < 0:
+        first = int(np.flatnonzero(w < 0)[0])
+        raise LinmlInputError(
+            f"weights must be >= 0 (an adjacency matrix holds non-negative link strengths); "
+            f"weights[{first}]={w[first]:g} is negative. Use |w| or shift the weights."
+        )
     B = sp.coo_matrix((w, (E[:, 0], E[:, 1])), shape=(n, n)).tocsr()
     if directed:
         return B
@@ -148,8 +155,11 @@ def knn_graph(
         )
     if mode not in ("connectivity", "distance"):
         raise LinmlInputError(f"mode={mode!r} must be 'connectivity' or 'distance'.")
-    nn = NearestNeighbors(n_neighbors=n_neighbors).fit(X)
-    B = nn.kneighbors_graph(mode=mode)  # excludes the point itself
+    if global_exponent(X):
+        B = _knn_extreme(X, n_neighbors, mode)
+    else:
+        nn = NearestNeighbors(n_neighbors=n_neighbors).fit(X)
+        B = nn.kneighbors_graph(mode=mode)  # excludes the point itself
     if symmetrize == "or":
         A = B.maximum(B.T)
     elif symmetrize == "and":
@@ -159,6 +169,30 @@ def knn_graph(
     else:
         raise LinmlInputError(f"symmetrize={symmetrize!r} must be 'or', 'and' or 'mean'.")
     return sp.csr_matrix(A)
+
+
+def _knn_extreme(X: np.ndarray, n_neighbors: int, mode: str) -> sp.csr_matrix:
+    """Directed k-NN graph for data whose squares over/underflow float64 (issue 17).
+
+    The k-NN relation is scale-invariant, but ``‖x‖² − 2xᵀy + ‖y‖²`` (scikit-learn's
+    brute force) overflows or underflows to ties there; the blocked distances of
+    :func:`linml.linalg.pairwise_distances_chunked` use the overflow-free difference form.
+    """
+    from linml.linalg.distances import pairwise_distances_chunked
+
+    n = X.shape[0]
+    rows, cols, vals = [], [], []
+    for start, D in pairwise_distances_chunked(X):
+        local = np.arange(D.shape[0])
+        D = D.astype(np.float64, copy=True)
+        D[local, start + local] = np.inf  # a point is not its own neighbour
+        idx = np.argpartition(D, n_neighbors - 1, axis=1)[:, :n_neighbors]  # (b, k)
+        rows.append(np.repeat(start + local, n_neighbors))
+        cols.append(idx.ravel())
+        vals.append(np.take_along_axis(D, idx, axis=1).ravel())
+    r, c, d = np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
+    w = d if mode == "distance" else np.ones_like(d)
+    return sp.csr_matrix((w, (r, c)), shape=(n, n))
 
 
 def rbf_affinity(X: Any, gamma: float = 1.0) -> np.ndarray:

@@ -27,8 +27,10 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from linml._validation import Interval, validate_params
 from linml.exceptions import LinmlInputError, NumericalWarning
 from linml.graph.adjacency import check_adjacency
+from linml.linalg._scaling import safe_range
 
 __all__ = ["PageRankResult", "pagerank"]
 
@@ -50,6 +52,33 @@ def _distribution(v: Any, n: int, name: str) -> np.ndarray:
     if not np.isfinite(p).all() or p.min() < 0 or p.sum() <= 0:
         raise LinmlInputError(f"{name} must be finite, non-negative and not all zero.")
     return p / p.sum()
+
+
+_PARAMS = {
+    "damping": [Interval(float, 0, 1, closed="left")],
+    "tol": [Interval(float, 0, None, closed="neither", finite=True)],
+    "max_iter": [Interval(int, 1, None)],
+}
+
+
+def _rows_to_unit_scale(A: sp.csr_matrix) -> sp.csr_matrix:
+    """Rows with extreme weights scaled by a power of two to ``max ≈ 1`` (issue 17).
+
+    ``P = D_o⁻¹ A`` is invariant under scaling each row of ``A``, and a power of two is
+    exact; without it the out-degree of a row of 1e307s overflows (and of 1e-310s, its
+    reciprocal), turning the scores into NaN or the teleport vector.
+    """
+    if A.nnz == 0:
+        return A
+    row_max = A.max(axis=1).toarray().ravel()  # weights are >= 0
+    lo, hi = safe_range(np.float64)
+    extreme = (row_max > 0) & ((row_max < lo) | (row_max > hi))
+    if not extreme.any():
+        return A
+    e = np.where(extreme, np.frexp(row_max)[1], 0)
+    A = A.copy()
+    A.data = np.ldexp(A.data, -np.repeat(e, np.diff(A.indptr)))
+    return A
 
 
 def pagerank(
@@ -78,14 +107,12 @@ def pagerank(
     max_iter : int
         Iteration cap; a :class:`~linml.NumericalWarning` if it is reached.
     """
+    validate_params("pagerank", {"damping": damping, "tol": tol, "max_iter": max_iter}, _PARAMS)
     A = check_adjacency(A)
     n = A.shape[0]
     if n == 0:
         raise LinmlInputError("A has no nodes.")
-    if not (0 <= damping < 1):
-        raise LinmlInputError(f"damping={damping!r} must be in [0, 1).")
-    if not (tol > 0):
-        raise LinmlInputError(f"tol={tol!r} must be > 0.")
+    A = _rows_to_unit_scale(A)
     v = (
         np.full(n, 1.0 / n)
         if personalization is None

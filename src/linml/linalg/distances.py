@@ -33,6 +33,7 @@ import numpy as np
 from linml._validation import check_array
 from linml.exceptions import LinmlInputError
 from linml.linalg._checks import check_option
+from linml.linalg._scaling import global_exponent, max_abs, row_exponents
 
 __all__ = [
     "METRICS",
@@ -68,9 +69,31 @@ def _check_memory(max_memory_mb: Any) -> float:
 
 
 def _unit_rows(X: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit 2-norm; zero rows stay zero (their similarity to anything is 0)."""
+    """Rows scaled to unit 2-norm; zero rows stay zero (their similarity to anything is 0).
+
+    Each row is first brought to ``max |entry| ≈ 1`` by an exact power of two, so ``‖x‖``
+    neither overflows (entries ≳ 1e154) nor underflows (≲ 1e-154): x/‖x‖ is scale-free.
+    """
+    X = np.ldexp(X, -row_exponents(X)[:, None]).astype(X.dtype, copy=False)
     nrm = np.linalg.norm(X, axis=1, keepdims=True)
     return X / np.where(nrm > 0, nrm, 1.0)
+
+
+def _robust_block(Xb: np.ndarray, Y: np.ndarray, metric: str, y_block: int) -> np.ndarray:
+    """One (b, m) block of (sq)euclidean without ``‖x‖²``: ``m·sqrt(Σ (d/m)²)``, ``m = max|d|``.
+
+    For data whose squares overflow or underflow float64 (issue 17), where the GEMM
+    expansion returns inf/NaN or 0. Differences are scaled by their own largest entry, so
+    only a distance that itself exceeds float64 overflows.
+    """
+    out = np.empty((Xb.shape[0], Y.shape[0]), dtype=np.float64)
+    for j in range(0, Y.shape[0], y_block):
+        diff = np.abs(Xb[:, None, :] - Y[None, j : j + y_block, :])  # (b, b_y, p)
+        m = diff.max(axis=2)  # (b, b_y) largest |difference|
+        safe = np.where(m > 0, m, 1.0)
+        D = m * np.sqrt(np.sum((diff / safe[..., None]) ** 2, axis=2))  # ‖d‖ = m ‖d/m‖
+        out[:, j : j + y_block] = D * D if metric == "sqeuclidean" else D
+    return out
 
 
 def _row_block(n_rows: int, bytes_per_row: float, budget_bytes: float) -> int:
@@ -105,6 +128,11 @@ def _chunks(
     Yv = X if same else Y
     n, m, p = X.shape[0], Yv.shape[0], X.shape[1]
     out_dtype = X.dtype
+    # squares of entries outside float64's safe range over/underflow in ‖x‖² − 2xᵀy + ‖y‖²
+    extreme = global_exponent(X, Yv) != 0
+    if extreme and metric != "cosine":
+        yield from _extreme_chunks(X, Yv, metric, budget_bytes)
+        return
     if metric in _GEMM_METRICS:
         # float64 working copies: the ‖x‖² − 2xᵀy + ‖y‖² expansion cancels in float32
         Y64 = Yv.astype(np.float64, copy=False)
@@ -132,6 +160,30 @@ def _chunks(
     b = _row_block(n, y_block * p * item + m * item, budget_bytes)
     for start in range(0, n, b):
         yield start, _broadcast_block(X[start : start + b], Yv, metric, y_block)
+
+
+def _extreme_chunks(
+    X: np.ndarray, Y: np.ndarray, metric: str, budget_bytes: float
+) -> Iterator[tuple[int, np.ndarray]]:
+    """Blocks for data at float64's edges: broadcast differences, overflow checked."""
+    m, p = Y.shape
+    X64, Y64 = X.astype(np.float64, copy=False), Y.astype(np.float64, copy=False)
+    y_block = _row_block(m, 3 * 8 * p, budget_bytes)
+    b = _row_block(X.shape[0], 3 * 8 * y_block * p + 8 * m, budget_bytes)
+    for start in range(0, X.shape[0], b):
+        Xb = X64[start : start + b]
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+            if metric in ("euclidean", "sqeuclidean"):
+                D = _robust_block(Xb, Y64, metric, y_block)
+            else:
+                D = _broadcast_block(Xb, Y64, metric, y_block)
+        if not np.isfinite(D).all():
+            raise LinmlInputError(
+                f"pairwise_distances(metric={metric!r}): X (and Y) have entries up to "
+                f"{max(max_abs(X), max_abs(Y)):.3g}, so large that the distances overflow "
+                "float64; rescale X (and Y) by a common factor first."
+            )
+        yield start, D.astype(X.dtype, copy=False)
 
 
 def pairwise_distances_chunked(

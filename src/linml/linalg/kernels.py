@@ -38,6 +38,7 @@ import numpy as np
 
 from linml._validation import check_array
 from linml.exceptions import LinmlInputError
+from linml.linalg._scaling import global_exponent, max_abs, row_exponents
 
 __all__ = [
     "KERNELS",
@@ -84,9 +85,7 @@ def resolve_gamma(gamma: Any, X: Any) -> float:
     if gamma is None or (isinstance(gamma, str) and gamma == "auto"):
         return 1.0 / n_features
     if isinstance(gamma, str) and gamma == "scale":
-        X_var = float(np.asarray(X, dtype=np.float64).var()) if np.size(X) else 0.0
-        # zero variance (constant data) would give gamma = inf; fall back to 1/p like 'auto'
-        return 1.0 / (n_features * X_var) if X_var > 0.0 else 1.0 / n_features
+        return _scale_gamma(np.asarray(X, dtype=np.float64), n_features)
     if (
         isinstance(gamma, numbers.Real)
         and not isinstance(gamma, bool)
@@ -98,6 +97,34 @@ def resolve_gamma(gamma: Any, X: Any) -> float:
         f"gamma={gamma!r} must be a finite number > 0, 'scale' or 'auto'; "
         "try 'scale' (1 / (n_features · X.var())) for standardized data."
     )
+
+
+def _scale_gamma(X: np.ndarray, n_features: int, e: int | None = None) -> float:
+    """``1 / (p · X.var())`` with the variance of ``X · 2^(−e)`` (``e``: X's exponent).
+
+    With ``e`` given, the gamma for the rescaled data is returned (so that
+    ``γ(X · 2^(−e)) · D(X · 2^(−e)) = γ(X) D(X)`` — rbf with 'scale' is scale-invariant).
+    Without it, the gamma of ``X`` itself, raising when it is not a positive float64.
+    """
+    own = e is None
+    if e is None:
+        e = global_exponent(X)
+    Xs = np.ldexp(X, -e) if e else X
+    X_var = float(Xs.var()) if Xs.size else 0.0
+    if X_var == 0.0:
+        # zero variance (constant data) would give gamma = inf; fall back to 1/p like 'auto'
+        return 1.0 / n_features
+    gamma = 1.0 / (n_features * X_var)
+    if not own or e == 0:
+        return gamma
+    with np.errstate(over="ignore", under="ignore"):
+        gamma = float(np.ldexp(gamma, -2 * e))  # var(X) = 4^e var(X · 2^(−e))
+    if not (np.isfinite(gamma) and gamma >= np.finfo(np.float64).tiny):
+        raise LinmlInputError(
+            f"gamma='scale' = 1 / (n_features · X.var()) is not representable in float64 for "
+            f"X with entries up to {max_abs(X):.3g}; rescale X (e.g. StandardScaler)."
+        )
+    return gamma
 
 
 # ---------------------------------------------------------------------------- kernels
@@ -222,6 +249,8 @@ def pairwise_kernel(
             K[start:stop] = Kb
         return K
 
+    if kernel == "rbf" and global_exponent(X, Y) != 0:
+        return _rbf_extreme(X, Y, same, gamma, max_memory_mb)
     g = resolve_gamma(gamma, X) if kernel in _USES_GAMMA else 1.0
     if kernel == "cosine":
         X = _unit_rows(X)
@@ -230,23 +259,73 @@ def pairwise_kernel(
     work = np.float64 if kernel == "rbf" else dtype
     Yw = Y.astype(work, copy=False)
     Y_sq = np.einsum("ij,ij->i", Yw, Yw) if kernel == "rbf" else None
-    for start in range(0, n_x, block):
-        stop = min(start + block, n_x)
-        Xb = X[start:stop].astype(work, copy=False)
-        Xb_sq = Y_sq[start:stop] if (same and Y_sq is not None) else None
-        if kernel == "rbf" and Xb_sq is None:
-            Xb_sq = np.einsum("ij,ij->i", Xb, Xb)
-        Kb = _kernel_block(Xb, Yw, kernel, g, degree, coef0, Xb_sq, Y_sq)
-        if same and kernel == "rbf":
-            # k(x, x) = exp(0) = 1 exactly; round-off in the expansion would leave it ≈ 1
-            rows = np.arange(stop - start)
-            Kb[rows, start + rows] = 1.0
-        K[start:stop] = Kb
+    # overflow is reported below, once, in the caller's names (not as numpy warnings)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for start in range(0, n_x, block):
+            stop = min(start + block, n_x)
+            Xb = X[start:stop].astype(work, copy=False)
+            Xb_sq = Y_sq[start:stop] if (same and Y_sq is not None) else None
+            if kernel == "rbf" and Xb_sq is None:
+                Xb_sq = np.einsum("ij,ij->i", Xb, Xb)
+            Kb = _kernel_block(Xb, Yw, kernel, g, degree, coef0, Xb_sq, Y_sq)
+            if same and kernel == "rbf":
+                # k(x, x) = exp(0) = 1 exactly; round-off in the expansion would leave it ≈ 1
+                rows = np.arange(stop - start)
+                Kb[rows, start + rows] = 1.0
+            K[start:stop] = Kb
+    if not np.isfinite(K).all():
+        # only finite inputs reach here: the products overflowed
+        raise LinmlInputError(
+            f"pairwise_kernel(kernel={kernel!r}): X (and Y) have entries up to "
+            f"{max(max_abs(X), max_abs(Y)):.3g}, so large that the kernel values overflow "
+            "float64; rescale X (e.g. StandardScaler)."
+        )
+    return K
+
+
+def _rbf_extreme(
+    X: np.ndarray, Y: np.ndarray, same: bool, gamma: Any, max_memory_mb: float
+) -> np.ndarray:
+    """rbf for data whose squares over/underflow: ``exp(−γ D)`` with ``D`` from scaled data.
+
+    With ``e`` the common exponent, ``D(X) = 4^e D(X · 2^(−e))``; the distances of the scaled
+    data come from the overflow-free difference formula, and ``γ D`` is formed as
+    ``ldexp(γ D_scaled, 2e)`` (inf → k = 0 and 0 → k = 1 are the correctly rounded kernels).
+    For ``gamma='scale'`` the kernel is scale-invariant and no unscaling is needed.
+    """
+    from linml.linalg.distances import _robust_block
+
+    dtype = X.dtype
+    e = global_exponent(X, Y)
+    Xs = np.ldexp(X.astype(np.float64), -e)
+    Ys = Xs if same else np.ldexp(Y.astype(np.float64), -e)
+    invariant = isinstance(gamma, str) and gamma == "scale"
+    g = _scale_gamma(X.astype(np.float64), X.shape[1], e) if invariant else None
+    if g is None:
+        g = resolve_gamma(gamma, X)
+    K = np.empty((X.shape[0], Y.shape[0]), dtype=dtype)
+    # the difference formula holds (block, y_block, p) float64 temporaries, ~3 at a time
+    block = min(X.shape[0], 256)
+    y_block = max(1, int(max_memory_mb * 2**20 // (3 * 8 * block * max(X.shape[1], 1))))
+    with np.errstate(over="ignore", under="ignore"):
+        for start in range(0, X.shape[0], block):
+            D = _robust_block(Xs[start : start + block], Ys, "sqeuclidean", y_block)
+            G = -g * D
+            if not invariant:
+                G = np.ldexp(G, 2 * e)
+            K[start : start + block] = np.exp(G)
+    if same:
+        np.fill_diagonal(K, 1.0)
     return K
 
 
 def _unit_rows(A: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit Euclidean norm; zero rows are left as zeros."""
+    """Rows scaled to unit Euclidean norm; zero rows are left as zeros.
+
+    Each row is first brought to ``max |entry| ≈ 1`` by an exact power of two, so the norm
+    neither overflows nor underflows for extreme data (x/‖x‖ is scale-free).
+    """
+    A = np.ldexp(A, -row_exponents(A)[:, None]).astype(A.dtype, copy=False)
     norms = np.sqrt(np.einsum("ij,ij->i", A, A))
     norms[norms == 0.0] = 1.0
     return A / norms[:, None]

@@ -26,13 +26,12 @@ import numpy as np
 import scipy.linalg as sla
 
 from linml._base import Explanation
-from linml.exceptions import LinmlInputError
+from linml.linalg._scaling import safe_range
 
 __all__ = [
     "CANCELLATION_LIMIT",
     "center",
     "centered_gram",
-    "check_squares_finite",
     "cholesky_is_safe",
     "cond_from_singular_values",
     "digits_lost",
@@ -200,44 +199,22 @@ def add_conditioning_facts(
 
 
 # ---------------------------------------------------------------------------- extreme scales
-def _safe_range(dtype: Any) -> tuple[float, float]:
-    """Largest |entry| range whose squares summed over ~2²⁴ rows neither overflow nor underflow.
-
-    float64: [2^-498, 2^500] ≈ [1e-150, 3e150]; float32: [2^-51, 2^52].
-    """
-    fi = np.finfo(dtype)
-    return 2.0 ** (fi.minexp // 2 + 12), 2.0 ** (fi.maxexp // 2 - 12)
-
-
 def safe_scales(A: np.ndarray) -> np.ndarray | None:
     """Per-column exponents ``e_j`` such that ``a_j · 2^(−e_j)`` has ``max|entry| ≈ 1``.
 
-    None when every column's largest ``|entry|`` is already in the safe range (the common
-    case: nothing is copied); ``e_j = 0`` for columns that are. Scaling by a power of two
-    (``np.ldexp``) is exact, so a scale-invariant solve on the scaled ``A`` followed by
-    unscaling returns the answer for ``A`` itself, where ``AᵀA`` would overflow (entries
-    ≳ 1e150) or underflow into subnormals (≲ 1e-150). Exponents, not factors: ``2^e``
-    itself may not be representable when combined (``2^1030 · 2^-990``).
+    None when every column's largest ``|entry|`` is already in
+    :func:`linml.linalg._scaling.safe_range` (the common case: nothing is copied);
+    ``e_j = 0`` for columns that are. Scaling by a power of two (``np.ldexp``) is exact, so
+    a scale-invariant solve on the scaled ``A`` followed by unscaling returns the answer for
+    ``A`` itself, where ``AᵀA`` would overflow (entries ≳ 1e150) or underflow into
+    subnormals (≲ 1e-150). Exponents, not factors: ``2^e`` itself may not be representable
+    when combined (``2^1030 · 2^-990``).
     """
     amax = np.max(np.abs(A), axis=0) if A.size else np.zeros(A.shape[1:])
-    lo, hi = _safe_range(A.dtype)
+    lo, hi = safe_range(A.dtype)
     extreme = (amax > 0) & ((amax < lo) | (amax > hi))
     if not extreme.any():
         return None
     e = np.zeros(amax.shape, dtype=np.int64)
     e[extreme] = np.frexp(amax[extreme])[1]  # amax = m · 2^e, 0.5 ≤ m < 1
     return e
-
-
-def check_squares_finite(X: np.ndarray, who: str) -> None:
-    """Raise when ``XᵀX`` would overflow: a penalized (not scale-invariant) model cannot rescale.
-
-    The penalty ``α‖β‖²`` is not invariant under column scaling, so the estimator cannot
-    rescale internally without changing the problem; the user must.
-    """
-    if X.size and float(np.max(np.abs(X))) > _safe_range(X.dtype)[1]:
-        raise LinmlInputError(
-            f"{who}: X has entries up to {float(np.max(np.abs(X))):.3g}, so large that their "
-            "squares overflow float64 in XᵀX; rescale X (e.g. StandardScaler) before fitting "
-            "— the penalty is not scale-invariant, so this cannot be done for you."
-        )

@@ -15,11 +15,11 @@ from linml._base import Explanation, LinmlEstimator
 from linml._validation import Interval, Options, validate_data
 from linml.exceptions import LinmlInputError, NumericalWarning
 from linml.linalg import svd
+from linml.linalg._scaling import check_squares_finite
 from linml.linear_model._least_squares import (
     add_conditioning_facts,
     center,
     centered_gram,
-    check_squares_finite,
     cond_from_singular_values,
     gram_singular_values,
     output_coef,
@@ -154,7 +154,7 @@ class Ridge(RegressorMixin, LinmlEstimator):
     """
 
     _param_spec: ClassVar[dict[str, list[Any]]] = {
-        "alpha": [Interval(float, 0, None), "array-like"],
+        "alpha": [Interval(float, 0, None, finite=True), "array-like"],
         "fit_intercept": [bool, np.bool_],
         "solver": [Options(SOLVERS)],
     }

@@ -15,10 +15,10 @@ from linml._base import Explanation, LinmlEstimator
 from linml._validation import Interval, Options, validate_data
 from linml.exceptions import LinmlInputError
 from linml.linalg import svd
+from linml.linalg._scaling import check_squares_finite
 from linml.linear_model._least_squares import (
     add_conditioning_facts,
     centered_gram,
-    check_squares_finite,
     cond_from_singular_values,
     output_coef,
 )
@@ -217,7 +217,7 @@ class RidgeCV(RegressorMixin, LinmlEstimator):
     """
 
     _param_spec: ClassVar[dict[str, list[Any]]] = {
-        "alphas": [Interval(float, 0, None, closed="neither"), "array-like"],
+        "alphas": [Interval(float, 0, None, closed="neither", finite=True), "array-like"],
         "fit_intercept": [bool, np.bool_],
         "cv_mode": [Options(CV_MODES)],
         "alpha_per_target": [bool, np.bool_],

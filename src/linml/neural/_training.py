@@ -137,8 +137,32 @@ def _progress(verbose: bool, total: int, label: str) -> Iterator[Callable[[int, 
         yield update
 
 
-def _diverged(owner: str, epoch: int, batch: int, loss: float, start: float, est: Any) -> str:
+def _diverged(
+    owner: str,
+    epoch: int,
+    batch: int,
+    loss: float,
+    start: float,
+    est: Any,
+    X: np.ndarray | None = None,
+    Y: np.ndarray | None = None,
+) -> str:
     what = "NaN" if np.isnan(loss) else ("inf" if np.isinf(loss) else f"{loss:.3g}")
+    if not np.isfinite(start):
+        # the first loss, before any update: the step size cannot be the cause (issue 17)
+        sizes = ", ".join(
+            f"max |{name}| = {float(np.max(np.abs(A))):.3g}"
+            for name, A in (("X", X), ("y", Y))
+            if A is not None and A.size and A.dtype.kind == "f"
+        )
+        dtype = getattr(est, "dtype", "float64")
+        return (
+            f"{owner}: the loss was {what} on the very first batch (epoch {epoch}, batch "
+            f"{batch}), before any weight update, so learning_rate={est.learning_rate!r} is "
+            f"not the cause: the data overflow {np.dtype(dtype).name} in the forward pass"
+            f"{f' ({sizes} as {np.dtype(dtype).name})' if sizes else ''}. Rescale X (e.g. "
+            "StandardScaler) and, for regression, y."
+        )
     return (
         f"{owner}: training diverged at epoch {epoch} (batch {batch}): the loss became {what} "
         f"(it started at {start:.3g}). Likely cause: learning_rate={est.learning_rate!r} is too "
@@ -199,7 +223,7 @@ def train_network(
                 if start is None:
                     start = loss
                 if not np.isfinite(loss) or loss > EXPLODE_FACTOR * max(start, 1.0):
-                    raise TrainingDivergedError(_diverged(owner, epoch, b, loss, start, est))
+                    raise TrainingDivergedError(_diverged(owner, epoch, b, loss, start, est, X, Y))
                 net.backward(loss_fn.backward())
                 if est.max_grad_norm is not None:
                     clip_grad_norm([grad], est.max_grad_norm)

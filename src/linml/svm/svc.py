@@ -38,6 +38,7 @@ from linml._validation import (
     validate_data,
 )
 from linml.exceptions import LinmlInputError, NumericalWarning
+from linml.linalg._scaling import check_squares_finite
 from linml.linalg.kernels import mercer_check, pairwise_kernel, resolve_gamma
 from linml.svm import _kernels
 
@@ -367,6 +368,10 @@ class SVC(ClassifierMixin, LinmlEstimator):
         self._check_svc_params()
         precomputed = isinstance(self.kernel, str) and self.kernel == "precomputed"
         X, y = validate_data(self, X, y, dtype=np.float64, order="C")
+        if not precomputed:
+            # the kernel needs ‖x‖², xᵀy and (gamma='scale') X.var(): squares must stay normal.
+            # Rescaling here would change support_vectors_ and the meaning of C and gamma.
+            check_squares_finite(X, "SVC", tiny=True)
         check_classification_targets(y)
         if precomputed and X.shape[0] != X.shape[1]:
             raise LinmlInputError(
@@ -586,6 +591,7 @@ class SVC(ClassifierMixin, LinmlEstimator):
         X = validate_data(self, X, reset=False, dtype=np.float64)
         if precomputed:
             return X[:, self.support_]
+        check_squares_finite(X, "SVC")  # ‖x‖² of a test row would overflow the kernel
         return self._kernel(X, self.support_vectors_)
 
     def _pair_weights(self) -> np.ndarray:
