@@ -26,6 +26,7 @@ from linml._base import Explanation, LinmlEstimator
 from linml._validation import Interval, Options, validate_data
 from linml.exceptions import LinmlInputError
 from linml.linalg._checks import fix_column_signs
+from linml.linalg._scaling import global_exponent, ldexp_checked
 from linml.linalg.eigen import eigh_sorted
 from linml.linalg.svd import svd
 
@@ -316,6 +317,11 @@ class LinearDiscriminantAnalysis(
                 f"y has only one class ({label!r}); LinearDiscriminantAnalysis needs at least "
                 "2 classes to separate (a single class has no between-class scatter)."
             )
+        # exact power-of-two rescaling when X's squares would leave float64 (issue 17): the
+        # discriminant problem is scale-invariant, so fit on X·2^(−e) and map back below
+        e = global_exponent(X)
+        if e:
+            X = np.ldexp(X, -e)
         p = X.shape[1]
         self.n_components_ = self._check_components(n_classes, p)
         counts = np.bincount(y_idx, minlength=n_classes).astype(np.float64)
@@ -338,6 +344,15 @@ class LinearDiscriminantAnalysis(
             intercept = intercept[1:2] - intercept[0:1]
         self.coef_ = coef
         self.intercept_ = np.asarray(intercept, dtype=np.float64)
+        if e:  # X = X_s·2^e: means and spreads scale by 2^e, directions and coef by 2^(−e)
+            fix = "rescale X (e.g. StandardScaler) before fitting"
+            self.means_ = ldexp_checked(self.means_, e, "LDA's class means", fix)
+            self.xbar_ = ldexp_checked(self.xbar_, e, "LDA's overall mean", fix)
+            self.within_singular_values_ = ldexp_checked(
+                self.within_singular_values_, e, "the within-class spread of X", fix
+            )
+            self.scalings_ = ldexp_checked(self.scalings_, -e, "LDA's directions", fix)
+            self.coef_ = ldexp_checked(self.coef_, -e, "LDA's coefficients", fix)
         return self
 
     # ------------------------------------------------------------------ projection
