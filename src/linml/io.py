@@ -1,9 +1,29 @@
 """Safe persistence: NPZ (``allow_pickle=False``) plus JSON metadata; never pickle.
 
 A saved model is one ``.npz`` file holding the fitted arrays and a ``__linml__`` entry with
-JSON metadata: format version, linml version, the estimator's class (restricted to classes
-defined inside linml), its ``get_params()`` and its non-array fitted state. Loading imports
-only ``linml.*`` modules and never executes code from the file.
+JSON metadata: format version, linml version, the estimator's class, its ``get_params()``
+and its non-array fitted state.
+
+Loading treats the file as hostile until proven otherwise, and every linml loader
+(:func:`load`, ``EmbeddingIndex.load``, ``DocumentSearch.load``) goes through one reader,
+:func:`open_npz`, which checks *before decompressing any array*:
+
+* the archive's structure: every member a plain ``<name>.npy``, stored or deflated (no
+  encryption, no other codec), no duplicate or unknown members;
+* each member's ``.npy`` header: a plain numeric, boolean or text dtype (never an object
+  array), and a declared ``shape × itemsize`` equal to the member's stored size;
+* the total size all arrays would take once loaded against ``max_load_mb`` (default
+  :data:`DEFAULT_MAX_LOAD_MB`), and each large member's compression ratio against
+  ``max_compression_ratio`` (default :data:`DEFAULT_MAX_COMPRESSION_RATIO`) — a deflate
+  bomb is refused from its directory entry, before one byte is inflated;
+* the JSON metadata's size and nesting depth.
+
+:func:`load` then imports nothing named by the file beyond the estimator's own package: the
+class must be exported by one of linml's model packages (:data:`MODEL_PACKAGES`) and be a
+:class:`~linml._base.LinmlEstimator`. The restored state is validated generically (names,
+finiteness, lengths against ``n_features_in_`` and the other sizes it declares) and the model
+is probed once on a zero input, so a file that does not fit its class fails here, with one
+:class:`~linml.exceptions.LinmlInputError`, rather than at the first ``predict``.
 
 >>> import numpy as np, tempfile, os
 >>> from linml.io import save, load
@@ -22,11 +42,15 @@ import contextlib
 import importlib
 import io as _io
 import json
+import math
 import os
+import re
 import tempfile
+import warnings
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +61,39 @@ from linml.exceptions import LinmlInputError
 FORMAT_VERSION = 1
 _META_KEY = "__linml__"
 
-__all__ = ["FORMAT_VERSION", "atomic_write", "load", "save"]
+DEFAULT_MAX_LOAD_MB = 1024.0
+"""Default bound on what a loaded file may allocate: its arrays plus its parsed metadata."""
+DEFAULT_MAX_COMPRESSION_RATIO = 100.0
+"""Default bound on uncompressed/compressed size of a member over 1 MiB (deflate bombs)."""
+_RATIO_FLOOR_BYTES = 2**20  # small members compress freely (a zero vector is ~1000:1)
+_JSON_EXPANSION = 8  # parsed JSON takes up to ~8x its text (pointers, float objects)
+_MAX_JSON_DEPTH = 64  # saved params/state nest a few levels; 100,000 is an attack
+_ARRAY_KINDS = "biufcU"  # bool, ints, floats, complex, text; never object/void/datetime
+
+MODEL_PACKAGES = (
+    "linear_model",
+    "decomposition",
+    "discriminant_analysis",
+    "svm",
+    "recommend",
+    "neural",
+    "cluster",
+    "graph",
+    "neighbors",
+)
+"""The linml packages whose exported estimator classes :func:`load` may instantiate."""
+_MODULE_RE = re.compile(rf"^linml\.({'|'.join(MODEL_PACKAGES)})(\.[a-z_][a-z0-9_]*)+$")
+
+__all__ = [
+    "DEFAULT_MAX_COMPRESSION_RATIO",
+    "DEFAULT_MAX_LOAD_MB",
+    "FORMAT_VERSION",
+    "MODEL_PACKAGES",
+    "atomic_write",
+    "load",
+    "open_npz",
+    "save",
+]
 
 
 @contextlib.contextmanager
@@ -89,16 +145,298 @@ def _jsonable(value: Any) -> Any:
     )
 
 
+def _json_dtype(name: Any) -> np.dtype:
+    """The dtype an ``__ndarray__`` entry names: plain numbers, booleans or text only."""
+    dtype = np.dtype(str(name))
+    if dtype.kind not in _ARRAY_KINDS or dtype.fields is not None or dtype.shape != ():
+        raise ValueError(f"dtype {str(name)!r} is not a plain numeric or text dtype")
+    return dtype
+
+
 def _from_jsonable(value: Any) -> Any:
     if isinstance(value, dict):
         if "__ndarray__" in value:
-            return np.asarray(value["__ndarray__"], dtype=value["dtype"])
+            return np.asarray(value["__ndarray__"], dtype=_json_dtype(value.get("dtype")))
         if "__tuple__" in value:
             return tuple(_from_jsonable(v) for v in value["__tuple__"])
         return {k: _from_jsonable(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_from_jsonable(v) for v in value]
     return value
+
+
+# ---------------------------------------------------------------------------- the safe reader
+# Everything reading an untrusted archive can raise; each becomes one LinmlInputError.
+_READ_ERRORS = (
+    zipfile.BadZipFile,  # bad directory, bad CRC-32, name mismatch
+    zlib.error,  # damaged deflate stream
+    EOFError,  # stream ends early
+    OSError,
+    ValueError,  # bad .npy magic/header, bad UTF-8, bad JSON
+    NotImplementedError,  # an unknown compression method
+    RuntimeError,  # an encrypted member
+    OverflowError,
+    KeyError,
+    IndexError,
+    TypeError,
+    RecursionError,  # JSON nested beyond the interpreter's stack
+)
+_MEMBER_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class _Member:
+    """One ``.npy`` member as its headers declare it; nothing past the header is inflated."""
+
+    info: zipfile.ZipInfo
+    dtype: np.dtype
+    shape: tuple[int, ...]
+    fortran_order: bool
+    offset: int  # bytes of .npy magic + header before the data
+
+    @property
+    def nbytes(self) -> int:
+        return math.prod(self.shape) * self.dtype.itemsize  # Python ints: no overflow
+
+
+def _mb(n_bytes: float) -> str:
+    return f"{n_bytes / 2**20:,.1f} MB"
+
+
+def _check_limit(name: str, value: Any, low: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= low:
+        raise LinmlInputError(f"{name}={value!r} must be a number >= {low:g}.")
+    return float(value)
+
+
+class NpzReader:
+    """An NPZ archive whose structure, headers and sizes :func:`open_npz` has checked.
+
+    ``keys`` lists the members (``.npy`` suffix dropped); :meth:`array` and :meth:`json`
+    inflate one member each; :meth:`error` builds the ``LinmlInputError`` a caller raises
+    when the contents do not fit what it expects.
+    """
+
+    def __init__(self, zf: zipfile.ZipFile, path: Path, what: str, members: dict[str, _Member]):
+        self._zf, self.path, self.what, self._members = zf, path, what, members
+
+    def __enter__(self) -> NpzReader:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._zf.close()
+
+    @property
+    def keys(self) -> list[str]:
+        return list(self._members)
+
+    def header(self, key: str) -> tuple[np.dtype, tuple[int, ...]]:
+        """Declared ``(dtype, shape)`` of member ``key``, read from its header only."""
+        m = self._members[key]
+        return m.dtype, m.shape
+
+    def error(self, reason: str) -> LinmlInputError:
+        return LinmlInputError(f"cannot load {str(self.path)!r}: {reason}")
+
+    def array(self, key: str) -> np.ndarray:
+        """Inflate member ``key`` (its size was bounded and its CRC-32 is checked)."""
+        if key not in self._members:
+            raise self.error(f"not {self.what} (no {key!r} member).")
+        m = self._members[key]
+        out = np.empty(m.nbytes, dtype=np.uint8)
+        view = memoryview(out)
+        try:
+            with self._zf.open(m.info) as fp:
+                fp.read(m.offset)
+                pos = 0
+                while pos < m.nbytes:
+                    chunk = fp.read(min(2**20, m.nbytes - pos))
+                    if not chunk:
+                        raise EOFError(f"member {key!r} ends early")
+                    view[pos : pos + len(chunk)] = chunk
+                    pos += len(chunk)
+                if fp.read(1):  # reading to the end also checks the CRC-32
+                    raise ValueError(f"member {key!r} runs past its declared shape")
+        except _READ_ERRORS as e:
+            raise self.error(
+                f"not a {self.what}, or a damaged one ({type(e).__name__}: {e})."
+            ) from e
+        flat = out.view(m.dtype)
+        if m.fortran_order:
+            return flat.reshape(m.shape[::-1]).T
+        return flat.reshape(m.shape)
+
+    def json(self, key: str) -> Any:
+        """Member ``key`` as JSON text (UTF-8 bytes in a uint8 vector), parsed and depth-checked."""
+        dtype, shape = self.header(key) if key in self._members else (None, None)
+        if dtype != np.uint8 or len(shape) != 1:
+            raise self.error(
+                f"not a {self.what}, or a damaged one (its {key!r} metadata is not JSON text)."
+            )
+        raw = self.array(key).tobytes()
+        try:
+            value = json.loads(raw.decode("utf-8"))
+        except (ValueError, RecursionError) as e:
+            raise self.error(
+                f"not a {self.what}, or a damaged one (its {key!r} metadata is not valid JSON: "
+                f"{type(e).__name__}: {str(e)[:200]})."
+            ) from e
+        stack = [(value, 1)]
+        while stack:  # iterative: depth is what is being checked
+            item, depth = stack.pop()
+            if depth > _MAX_JSON_DEPTH:
+                raise self.error(
+                    f"not a {self.what}, or a damaged one (its {key!r} metadata nests deeper than "
+                    f"{_MAX_JSON_DEPTH} levels)."
+                )
+            if isinstance(item, dict):
+                stack.extend((v, depth + 1) for v in item.values())
+            elif isinstance(item, list):
+                stack.extend((v, depth + 1) for v in item)
+        return value
+
+
+def _read_header(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[Any, ...]:
+    from numpy.lib import format as npy
+
+    with zf.open(info) as fp:
+        version = npy.read_magic(fp)
+        if version == (1, 0):
+            shape, fortran_order, dtype = npy.read_array_header_1_0(fp)
+        elif version == (2, 0):
+            shape, fortran_order, dtype = npy.read_array_header_2_0(fp)
+        else:
+            raise ValueError(f".npy format version {version} is not supported")
+        return shape, fortran_order, dtype, fp.tell()
+
+
+def open_npz(
+    path: str | os.PathLike[str],
+    *,
+    what: str,
+    allowed: Callable[[str], bool] | Iterable[str],
+    json_keys: Iterable[str] = (),
+    max_load_mb: float = DEFAULT_MAX_LOAD_MB,
+    max_compression_ratio: float = DEFAULT_MAX_COMPRESSION_RATIO,
+) -> NpzReader:
+    """Open an untrusted NPZ file after checking everything that can be checked uninflated.
+
+    Parameters
+    ----------
+    path : str or PathLike
+    what : str
+        What the file should be, for messages (``"linml model"``).
+    allowed : set of member names, or a predicate on a name
+        Any other member is refused.
+    json_keys : member names holding JSON text
+        Counted at ``8×`` their size toward ``max_load_mb`` (parsed JSON outgrows its text).
+    max_load_mb : float, default=DEFAULT_MAX_LOAD_MB
+        Refuse a file whose arrays (by their declared shapes) would take more than this.
+    max_compression_ratio : float, default=DEFAULT_MAX_COMPRESSION_RATIO
+        Refuse a member over 1 MiB that inflates more than this many times (a zip bomb).
+
+    Raises
+    ------
+    LinmlInputError
+        For a missing file, a bare ``.npy``, a damaged archive, an unknown, duplicate,
+        encrypted or object-array member, a header that disagrees with the stored size, or
+        a file over the limits (the message names the limit to raise).
+    """
+    max_load_mb = _check_limit("max_load_mb", max_load_mb, 0)
+    max_compression_ratio = _check_limit("max_compression_ratio", max_compression_ratio, 1)
+    limit = max_load_mb * 2**20
+    path = Path(path)
+    is_allowed = allowed if callable(allowed) else frozenset(allowed).__contains__
+    json_keys = frozenset(json_keys)
+
+    def error(reason: str) -> LinmlInputError:
+        return LinmlInputError(f"cannot load {str(path)!r}: {reason}")
+
+    if not path.is_file():
+        raise error("no such file.")
+    try:
+        with open(path, "rb") as handle:
+            magic = handle.read(6)
+        zf = zipfile.ZipFile(path)
+    except _READ_ERRORS as e:
+        hint = (
+            " It is a bare .npy array; save with linml's save() instead."
+            if magic == b"\x93NUMPY"
+            else ""
+        )
+        raise error(f"not a {what}, or a damaged one (not an NPZ archive: {e}).{hint}") from e
+    try:
+        members = _check_members(
+            zf, what, error, is_allowed, json_keys, limit, max_compression_ratio
+        )
+    except BaseException:
+        zf.close()
+        raise
+    return NpzReader(zf, path, what, members)
+
+
+def _check_members(zf, what, error, is_allowed, json_keys, limit, max_ratio) -> dict[str, _Member]:
+    raise_hint = "pass a larger max_load_mb= if you trust this file"
+    infos: dict[str, zipfile.ZipInfo] = {}
+    total = 0
+    for info in zf.infolist():
+        name = info.filename
+        key = name[:-4] if name.endswith(".npy") else name
+        if not name.endswith(".npy") or not _MEMBER_RE.match(key) or not is_allowed(key):
+            raise error(f"not {what}: it holds an unknown member {name!r}.")
+        if key in infos:
+            raise error(f"not a {what}, or a damaged one: member {name!r} appears twice.")
+        if info.flag_bits & 0x1:
+            raise error(f"not a {what}, or a damaged one: member {name!r} is encrypted.")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise error(
+                f"not a {what}, or a damaged one: member {name!r} uses compression method "
+                f"{info.compress_type} (linml writes stored or deflated members only)."
+            )
+        size = info.file_size
+        if size > _RATIO_FLOOR_BYTES and size > max_ratio * max(info.compress_size, 1):
+            raise error(
+                f"member {name!r} would inflate {info.compress_size:,} bytes to {_mb(size)} "
+                f"({size / max(info.compress_size, 1):,.0f}:1, over max_compression_ratio="
+                f"{max_ratio:g}) — a decompression bomb? Pass a larger max_compression_ratio= "
+                "if you trust this file."
+            )
+        total += size * (_JSON_EXPANSION if key in json_keys else 1)
+        infos[key] = info
+    if total > limit:
+        raise error(
+            f"it would take {_mb(total)} once loaded, over max_load_mb={limit / 2**20:g}; "
+            f"{raise_hint}."
+        )
+    members: dict[str, _Member] = {}
+    for key, info in infos.items():
+        try:
+            shape, fortran_order, dtype, offset = _read_header(zf, info)
+        except _READ_ERRORS as e:
+            raise error(f"not a {what}, or a damaged one ({type(e).__name__}: {e}).") from e
+        if dtype.kind not in _ARRAY_KINDS or dtype.fields is not None or dtype.itemsize == 0:
+            kind = "an object array (pickled Python objects)" if dtype.hasobject else str(dtype)
+            raise error(
+                f"not a {what}, or a damaged one: member {key!r} is {kind}; linml loads plain numeric "
+                "and text arrays only and never unpickles."
+            )
+        member = _Member(info, dtype, tuple(int(s) for s in shape), bool(fortran_order), offset)
+        if member.nbytes > limit:
+            raise error(
+                f"member {key!r} declares shape {member.shape} of {dtype} = "
+                f"{_mb(member.nbytes)}, over max_load_mb={limit / 2**20:g}; {raise_hint}."
+            )
+        if member.nbytes + offset != info.file_size:
+            raise error(
+                f"not a {what}, or a damaged one: member {key!r} declares shape {member.shape} of "
+                f"{dtype} ({member.nbytes:,} bytes) but stores {info.file_size - offset:,} "
+                "(truncated or corrupted)."
+            )
+        members[key] = member
+    return members
 
 
 def save(model: Any, path: str | os.PathLike[str]) -> None:
@@ -138,67 +476,298 @@ def save(model: Any, path: str | os.PathLike[str]) -> None:
         handle.write(buffer.getvalue())
 
 
-def load(path: str | os.PathLike[str]) -> Any:
+# ---------------------------------------------------------------------------- load
+_STATE_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+# Arrays that are histories or diagnostics may legitimately hold inf/NaN (a diverged fold).
+_DIAGNOSTIC_SUFFIXES = ("_path_", "_trace_", "_curve_", "cv_values_", "cv_scores_")
+# Arrays whose last axis is the input features, by the names linml's estimators use.
+_FEATURE_LAST = (
+    "coef_",
+    "components_",
+    "mean_",
+    "xbar_",
+    "means_",
+    "scale_",
+    "var_",
+    "support_vectors_",
+    "fit_X_",
+    "X_fit_",
+    "scatter_",
+    "whitening_matrix_",
+)
+# Arrays that index one set of rows: present members of a group share their first axis.
+_SAME_ROWS = (
+    ("fit_X_", "fit_y_", "y_codes_"),
+    ("support_", "support_vectors_"),
+    ("X_fit_", "eigenvectors_", "K_fit_rows_"),
+    ("embedding_", "labels_", "affinity_matrix_"),
+    ("classes_", "priors_", "means_"),
+    ("components_", "singular_values_", "explained_variance_", "explained_variance_ratio_"),
+    ("user_ids_", "user_offset_", "user_factors_", "user_bias_"),
+    ("item_ids_", "item_offset_", "item_factors_", "item_bias_"),
+    ("seen_indices_", "seen_values_"),
+)
+_SIZES = ("n_features_in_", "n_users_", "n_items_", "n_components_", "n_outputs_", "n_layers_")
+_LAYER_RE = re.compile(r"^(coef|intercept)_(\d+)$")
+# Estimator methods a loaded model is probed with, on a zero input, in this order.
+_PROBES = ("predict", "transform", "decision_function")
+# Errors a model's own constructor / _set_state / probe raise on state that does not fit.
+_STATE_ERRORS = (
+    TypeError,
+    ValueError,
+    KeyError,
+    IndexError,
+    AttributeError,
+    ZeroDivisionError,
+    OverflowError,
+    FloatingPointError,
+)
+
+
+def _allowed_class(module_name: Any, class_name: Any) -> type | None:
+    """The estimator class a file names, if linml's allow-list permits it; else None.
+
+    Only ``linml.<model package>`` is imported (never the module the file names), and the
+    class must be exported by that package, defined in ``module_name`` and be a
+    :class:`~linml._base.LinmlEstimator`.
+    """
+    from linml._base import LinmlEstimator
+
+    if not isinstance(module_name, str) or not isinstance(class_name, str):
+        return None
+    match = _MODULE_RE.match(module_name)
+    if match is None or not class_name.isidentifier():
+        return None
+    package = importlib.import_module(f"linml.{match.group(1)}")
+    if class_name not in getattr(package, "__all__", ()):
+        return None
+    cls = getattr(package, class_name, None)
+    if not (
+        isinstance(cls, type) and issubclass(cls, LinmlEstimator) and cls.__module__ == module_name
+    ):
+        return None
+    return cls
+
+
+def _check_metadata(meta: Any, npz: NpzReader) -> tuple[type, dict[str, Any], dict[str, Any]]:
+    """Class, params and (decoded) non-array state from the metadata; no array is read yet."""
+    if not isinstance(meta, dict) or {"module", "class", "params", "state"} - set(meta):
+        raise npz.error("its metadata is incomplete or corrupted.")
+    version = meta.get("format_version", 0)
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise npz.error(f"format version {version!r} is not an integer.")
+    if version > FORMAT_VERSION:
+        raise LinmlInputError(
+            f"{str(npz.path)!r} has format version {version}, newer than this linml "
+            f"reads ({FORMAT_VERSION}); upgrade linml."
+        )
+    module_name, class_name = meta["module"], meta["class"]
+    cls = _allowed_class(module_name, class_name)
+    if cls is None:
+        raise npz.error(
+            f"it names {str(module_name)[:100]}.{str(class_name)[:100]}, which is not a linml "
+            "estimator class (only estimators exported by linml."
+            f"{{{','.join(MODEL_PACKAGES)}}} load)."
+        )
+    name = cls.__name__
+    params, state = meta["params"], meta["state"]
+    for label, value in (("params", params), ("state", state)):
+        if not isinstance(value, dict):
+            raise npz.error(f"its metadata {label} is {type(value).__name__}, not a mapping.")
+    unknown = sorted(set(params) - set(cls._get_param_names()))
+    if unknown:
+        raise npz.error(
+            f"state does not fit {name}: {unknown[0]!r} is not a parameter of {name} "
+            f"(it takes {', '.join(cls._get_param_names()) or 'none'})."
+        )
+    both = sorted(set(state) & set(npz.keys))
+    if both:
+        raise npz.error(f"state does not fit {name}: {both[0]!r} is both an array and metadata.")
+    for key in [*state, *(k for k in npz.keys if k != _META_KEY)]:
+        if not _STATE_NAME_RE.match(key) or hasattr(cls, key):
+            raise npz.error(f"state does not fit {name}: {key!r} is not a fitted attribute name.")
+    try:
+        return cls, _from_jsonable(params), _from_jsonable(state)
+    except _STATE_ERRORS as e:
+        raise npz.error(f"state does not fit {name} ({e}).") from e
+
+
+def _rows(value: Any) -> int | None:
+    return value.shape[0] if isinstance(value, np.ndarray) and value.ndim >= 1 else None
+
+
+def _check_csr(values: dict[str, Any], prefix: str, n_rows: Any, n_cols: Any) -> str | None:
+    """Why a CSR triplet ``<prefix>indptr_/indices_`` is unusable (None if it is sound)."""
+    indptr, indices = values.get(f"{prefix}indptr_"), values.get(f"{prefix}indices_")
+    if indptr is None and indices is None:
+        return None
+    for key, v in ((f"{prefix}indptr_", indptr), (f"{prefix}indices_", indices)):
+        if not isinstance(v, np.ndarray) or v.ndim != 1 or v.dtype.kind not in "iu":
+            return f"{key} must be a 1-D integer array"
+    if not isinstance(n_rows, int) or not isinstance(n_cols, int):
+        return f"the shape of {prefix}matrix is not declared"
+    if indptr.shape != (n_rows + 1,) or indptr[0] != 0 or indptr[-1] != indices.shape[0]:
+        return f"{prefix}indptr_ must run from 0 to {indices.shape[0]} over {n_rows + 1} entries"
+    if np.any(np.diff(indptr) < 0):
+        return f"{prefix}indptr_ must be non-decreasing"
+    if indices.size and (indices.min() < 0 or indices.max() >= n_cols):
+        return f"{prefix}indices_ must lie in [0, {n_cols})"
+    return None
+
+
+def _check_layers(values: dict[str, Any], n_features: Any) -> str | None:
+    """Why ``coef_<i>/intercept_<i>`` do not chain into a network (None if they do)."""
+    layers: dict[str, dict[int, Any]] = {"coef": {}, "intercept": {}}
+    for key, v in values.items():
+        match = _LAYER_RE.match(key)
+        if match:
+            layers[match.group(1)][int(match.group(2))] = v
+    if not layers["coef"] and not layers["intercept"]:
+        return None
+    n = len(layers["coef"])
+    if n == 0 or set(layers["coef"]) != set(range(n)) or set(layers["intercept"]) != set(range(n)):
+        return (
+            f"weights coef_0..coef_{n - 1} and intercept_0..intercept_{n - 1} must all be present"
+        )
+    fan_in = n_features
+    for i in range(n):
+        W, b = layers["coef"][i], layers["intercept"][i]
+        if not (isinstance(W, np.ndarray) and W.ndim == 2 and isinstance(b, np.ndarray)):
+            return f"coef_{i} must be a matrix and intercept_{i} a vector"
+        if fan_in is not None and W.shape[1] != fan_in:
+            return f"coef_{i} has {W.shape[1]} inputs but the layer below gives {fan_in}"
+        if b.shape != (W.shape[0],):
+            return f"intercept_{i} has shape {b.shape} but coef_{i} has {W.shape[0]} outputs"
+        fan_in = W.shape[0]
+    return None
+
+
+def _check_state(values: dict[str, Any]) -> str | None:
+    """Why restored state cannot be a fitted model, judged from the attributes' names."""
+    for key, v in values.items():
+        if (
+            isinstance(v, np.ndarray)
+            and v.dtype.kind in "fc"
+            and not key.endswith(_DIAGNOSTIC_SUFFIXES)
+        ):
+            if not np.isfinite(v).all():
+                return f"{key} holds NaN or infinity"
+    for key in _SIZES:
+        v = values.get(key)
+        if key in values and (isinstance(v, bool) or not isinstance(v, int) or v < 0):
+            return f"{key}={v!r} must be a non-negative integer"
+    n_features = values.get("n_features_in_")
+    if n_features is not None:
+        for key in _FEATURE_LAST:
+            if key in values:
+                v = values[key]
+                if not isinstance(v, np.ndarray) or v.dtype.kind not in "biufc" or v.ndim < 1:
+                    return f"{key} must be a numeric array"
+                if v.shape[-1] != n_features:
+                    return f"{key} has shape {v.shape} but n_features_in_={n_features}"
+        names = values.get("feature_names_in_")
+        if names is not None and np.shape(names) != (n_features,):
+            return f"feature_names_in_ has shape {np.shape(names)} but n_features_in_={n_features}"
+    for group in _SAME_ROWS:
+        present = [k for k in group if k in values and values[k] is not None]
+        rows = {k: _rows(values[k]) for k in present}
+        if len(set(rows.values())) > 1:
+            return "lengths disagree: " + ", ".join(f"{k} has {r}" for k, r in rows.items())
+    for prefix, size in (("user_", "n_users_"), ("item_", "n_items_")):
+        if size in values:
+            for key in (f"{prefix}ids_", f"{prefix}factors_", f"{prefix}bias_"):
+                if key in values and _rows(values[key]) != values[size]:
+                    return f"{key} has {_rows(values[key])} rows but {size}={values[size]}"
+    uf, itf = values.get("user_factors_"), values.get("item_factors_")
+    if isinstance(uf, np.ndarray) and isinstance(itf, np.ndarray):
+        if uf.ndim != 2 or itf.ndim != 2 or uf.shape[1] != itf.shape[1]:
+            return f"user_factors_ {uf.shape} and item_factors_ {itf.shape} must share a rank"
+    codes, classes = values.get("y_codes_"), values.get("classes_")
+    if isinstance(codes, np.ndarray) and isinstance(classes, np.ndarray) and codes.size:
+        if codes.dtype.kind not in "iu" or codes.min() < 0 or codes.max() >= len(classes):
+            return f"y_codes_ must index classes_ (0..{len(classes) - 1})"
+    dual, sv = values.get("dual_coef_"), values.get("support_vectors_")
+    if isinstance(dual, np.ndarray) and isinstance(sv, np.ndarray):
+        if dual.ndim != 2 or dual.shape[1] != sv.shape[0]:
+            return (
+                f"dual_coef_ {dual.shape} must have one column per support vector ({sv.shape[0]})"
+            )
+    shape = values.get("affinity_shape_")
+    n_rows, n_cols = shape if isinstance(shape, list) and len(shape) == 2 else (None, None)
+    return (
+        _check_csr(values, "seen_", values.get("n_users_"), values.get("n_items_"))
+        or _check_csr(values, "affinity_", n_rows, n_cols)
+        or _check_layers(values, n_features)
+    )
+
+
+def _probe(model: Any) -> None:
+    """Run the loaded model once on zeros: state that does not fit fails here, not later."""
+    n_features = getattr(model, "n_features_in_", None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if isinstance(n_features, int) and n_features >= 1:
+            method = next((getattr(model, m) for m in _PROBES if hasattr(model, m)), None)
+            if method is None:
+                return
+            out = np.asarray(method(np.zeros((2, n_features))))
+            label = f"{method.__name__}() on a zero input"
+        elif hasattr(model, "recommend") and getattr(model, "n_users_", 0):
+            out = np.asarray(model.recommend(model.user_ids_[0], n=1, exclude_seen=False)[1])
+            out = np.broadcast_to(out, (2,))
+            label = "recommend() for the first user"
+        else:
+            return
+    if out.shape[:1] != (2,):
+        raise LinmlInputError(f"{label} gives shape {out.shape}")
+    if out.dtype.kind in "fc" and not np.isfinite(out).all():
+        raise LinmlInputError(f"{label} is not finite")
+
+
+def load(
+    path: str | os.PathLike[str],
+    *,
+    max_load_mb: float = DEFAULT_MAX_LOAD_MB,
+    max_compression_ratio: float = DEFAULT_MAX_COMPRESSION_RATIO,
+) -> Any:
     """Load an estimator saved by :func:`save`; never unpickles, never runs file contents.
+
+    Parameters
+    ----------
+    path : str or PathLike
+    max_load_mb : float, default=DEFAULT_MAX_LOAD_MB (1024)
+        Refuse a file whose arrays would take more memory than this once loaded.
+    max_compression_ratio : float, default=DEFAULT_MAX_COMPRESSION_RATIO (100)
+        Refuse a member over 1 MiB that inflates more than this (a decompression bomb).
 
     Raises
     ------
     LinmlInputError
-        If the file is missing, not an NPZ archive, not written by linml, of a newer
-        format, or names a class outside linml.
+        If the file is missing, damaged, not written by linml, of a newer format, over the
+        limits, names a class outside linml's model packages (:data:`MODEL_PACKAGES`), or
+        holds state that does not fit its class (wrong shapes, NaN, missing arrays).
     """
-    path = Path(path)
-    if not path.is_file():
-        raise LinmlInputError(f"cannot load {str(path)!r}: no such file.")
+    with open_npz(
+        path,
+        what="linml model",
+        allowed=lambda key: key == _META_KEY or bool(_STATE_NAME_RE.match(key)),
+        json_keys=(_META_KEY,),
+        max_load_mb=max_load_mb,
+        max_compression_ratio=max_compression_ratio,
+    ) as npz:
+        if _META_KEY not in npz.keys:
+            raise npz.error(f"it is an NPZ file but not a linml model (no {_META_KEY} entry).")
+        cls, params, state = _check_metadata(npz.json(_META_KEY), npz)
+        arrays = {key: npz.array(key) for key in npz.keys if key != _META_KEY}
+    name = cls.__name__
+    reason = _check_state({**state, **arrays})
+    if reason is not None:
+        raise npz.error(f"state does not fit {name}: {reason}.")
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            if _META_KEY not in npz.files:
-                raise LinmlInputError(
-                    f"{str(path)!r} is an NPZ file but not a linml model (no {_META_KEY} entry)."
-                )
-            meta = json.loads(npz[_META_KEY].tobytes().decode("utf-8"))
-            arrays = {k: npz[k] for k in npz.files if k != _META_KEY}
-    except LinmlInputError:
-        raise
-    # zlib.error: corrupted compressed bytes inside an otherwise well-formed archive
-    except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, KeyError) as e:
-        raise LinmlInputError(
-            f"cannot load {str(path)!r}: not a readable linml model ({e})."
-        ) from e
-    if not isinstance(meta, dict) or {"module", "class", "params", "state"} - set(meta):
-        raise LinmlInputError(
-            f"cannot load {str(path)!r}: its metadata is incomplete or corrupted."
-        )
-    version = meta.get("format_version", 0)
-    if isinstance(version, bool) or not isinstance(version, int):
-        raise LinmlInputError(
-            f"cannot load {str(path)!r}: format version {version!r} is not an integer."
-        )
-    if version > FORMAT_VERSION:
-        raise LinmlInputError(
-            f"{str(path)!r} has format version {meta['format_version']}, newer than this linml "
-            f"reads ({FORMAT_VERSION}); upgrade linml."
-        )
-    module_name, class_name = str(meta["module"]), str(meta["class"])
-    if not module_name.startswith("linml.") or not class_name.isidentifier():
-        raise LinmlInputError(f"cannot load {str(path)!r}: it names a class outside linml.")
-    try:
-        cls = getattr(importlib.import_module(module_name), class_name)
-    except (ImportError, AttributeError) as e:
-        raise LinmlInputError(
-            f"cannot load {str(path)!r}: unknown linml class {module_name}.{class_name}."
-        ) from e
-    from sklearn.base import BaseEstimator
-
-    if not (
-        isinstance(cls, type) and issubclass(cls, BaseEstimator) and hasattr(cls, "_set_state")
-    ):
-        raise LinmlInputError(f"cannot load {str(path)!r}: {class_name} is not a linml estimator.")
-    try:
-        model = cls(**_from_jsonable(meta["params"]))
-        model._set_state(arrays, _from_jsonable(meta["state"]))
-    except (TypeError, ValueError, KeyError) as e:
-        raise LinmlInputError(
-            f"cannot load {str(path)!r}: state does not fit {class_name} ({e})."
-        ) from e
+        model = cls(**params)
+        model._check_params()
+        model._set_state(arrays, state)
+        _probe(model)
+    except _STATE_ERRORS as e:  # LinmlInputError is a ValueError
+        raise npz.error(f"state does not fit {name} ({type(e).__name__}: {e}).") from e
     return model

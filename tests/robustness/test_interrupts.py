@@ -20,7 +20,7 @@ import pytest
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
 _STARTUP_TIMEOUT_S = 240.0  # import + numba compile on a cold cache, on a loaded CI machine
-_SIGINT_DEADLINE_S = 2.0  # a solver chunk takes ~0.05 s; 2 s leaves room for a busy machine
+_SIGINT_DEADLINE_S = 5.0  # a chunk takes ~0.03 s (2 s measured under load 14); 5 s: CI slack
 
 _SVC_FIT = """
 import sys

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
@@ -17,14 +16,19 @@ search_app = typer.Typer(
 
 
 def _kind(path: Path) -> str:
-    import numpy as np
+    """The ``kind`` a search index's metadata declares, read through linml's safe NPZ reader."""
+    from linml.exceptions import LinmlInputError
+    from linml.io import open_npz
 
     if not path.is_file():
         fail(f"no such file: {path}")
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            meta = json.loads(npz["meta"].tobytes().decode())
-    except (OSError, ValueError, KeyError, EOFError):
+        with open_npz(path, what="linml search index", allowed=lambda key: True) as npz:
+            meta = npz.json("meta") if "meta" in npz.keys else None
+    except LinmlInputError as e:
+        reason = str(e).removeprefix(f"cannot load {str(path)!r}: ")
+        fail(f"{path} is not a linml search index ({reason})")
+    if not isinstance(meta, dict):
         fail(f"{path} is not a linml search index.")
     return str(meta.get("kind", ""))
 

@@ -33,11 +33,11 @@ import json
 import os
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from linml._numba import launch
 from linml._validation import check_array
 from linml.exceptions import LinmlInputError
 from linml.neighbors._kernels import topk_merge
@@ -252,7 +252,8 @@ class EmbeddingIndex:
                 Xb = self._X[xs : xs + x_block]
                 Sb = S[: Qb.shape[0], : Xb.shape[0]]
                 np.matmul(Qb, Xb.T, out=Sb)  # (q_block, x_block) scores: one GEMM
-                topk_merge(Sb, bias[xs : xs + x_block], xs, tv, ti)
+                # through launch: numba's workqueue layer aborts on concurrent launches
+                launch(topk_merge, Sb, bias[xs : xs + x_block], xs, tv, ti)
         return top_val, top_idx
 
     def _drop_excluded(self, top_val, top_idx, exclude, k):
@@ -315,41 +316,100 @@ class EmbeddingIndex:
             np.savez(handle, **payload)
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str], *, max_memory_mb: float = 256) -> EmbeddingIndex:
-        """Load an index saved by :meth:`save`; a tampered or foreign file raises ``LinmlInputError``."""
-        p = Path(path)
-        if not p.is_file():
-            raise LinmlInputError(f"cannot load {str(p)!r}: no such file.")
-        try:
-            with np.load(p, allow_pickle=False) as npz:
-                meta = json.loads(npz["meta"].tobytes().decode())
-                X, ids, sq = npz["vectors"], npz["ids"], npz["sqnorm"]
-        except (OSError, ValueError, KeyError, EOFError) as e:
-            raise LinmlInputError(
-                f"cannot load {str(p)!r}: not a linml embedding index ({e})."
-            ) from e
-        if not isinstance(meta, dict) or meta.get("kind") != "linml.EmbeddingIndex":
-            raise LinmlInputError(f"cannot load {str(p)!r}: not a linml embedding index.")
-        if meta.get("format", 0) > _FORMAT:
-            raise LinmlInputError(
-                f"{str(p)!r} was written by a newer linml (format {meta['format']})."
-            )
-        index = cls(meta.get("metric"), dtype=meta.get("dtype"), max_memory_mb=max_memory_mb)
-        if (
-            X.dtype != index.dtype
-            or X.ndim != 2
-            or ids.shape != (X.shape[0],)
-            or sq.shape != ids.shape
-        ):
-            raise LinmlInputError(
-                f"cannot load {str(p)!r}: its arrays are inconsistent (tampered?)."
-            )
+    def load(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        max_memory_mb: float = 256,
+        max_load_mb: float | None = None,
+        max_compression_ratio: float | None = None,
+    ) -> EmbeddingIndex:
+        """Load an index saved by :meth:`save`; a tampered or foreign file raises ``LinmlInputError``.
+
+        Parameters
+        ----------
+        path : str or PathLike
+        max_memory_mb : float, default=256
+            The loaded index's search block bound (as in the constructor).
+        max_load_mb, max_compression_ratio : float, optional
+            Limits on what the file may allocate (default :data:`linml.io.DEFAULT_MAX_LOAD_MB`
+            and :data:`linml.io.DEFAULT_MAX_COMPRESSION_RATIO`), checked from the archive's
+            headers before any array is inflated; see :func:`linml.io.open_npz`.
+        """
+        from linml import io
+
+        what = "linml embedding index"
+        with io.open_npz(
+            path,
+            what=what,
+            allowed=_MEMBERS,
+            json_keys=("meta",),
+            max_load_mb=io.DEFAULT_MAX_LOAD_MB if max_load_mb is None else max_load_mb,
+            max_compression_ratio=(
+                io.DEFAULT_MAX_COMPRESSION_RATIO
+                if max_compression_ratio is None
+                else max_compression_ratio
+            ),
+        ) as npz:
+            missing = sorted(set(_MEMBERS) - set(npz.keys))
+            if missing:
+                raise npz.error(f"not a {what} (no {missing[0]!r} member).")
+            meta = npz.json("meta")
+            metric, dtype, n = _check_index_meta(meta, npz)
+            index = cls(metric, dtype=dtype, max_memory_mb=max_memory_mb)
+            reason = _check_index_headers(npz, index.dtype, n, meta.get("dim"))
+            if reason is not None:
+                raise npz.error(f"its arrays are inconsistent (tampered?): {reason}.")
+            X, ids, sq = npz.array("vectors"), npz.array("ids"), npz.array("sqnorm")
+        if not (np.isfinite(X).all() and np.isfinite(sq).all()):
+            raise npz.error("its vectors hold NaN or infinity (corrupted?).")
         index._X, index._ids, index._sqnorm = X, ids, sq
-        if meta.get("n") != len(index) or index._digest() != meta.get("sha256"):
-            raise LinmlInputError(
-                f"cannot load {str(p)!r}: checksum mismatch — the file was modified or corrupted."
-            )
+        if index._digest() != meta.get("sha256"):
+            raise npz.error("checksum mismatch — the file was modified or corrupted.")
+        # ‖x‖² is not covered by the checksum: recompute and compare (same einsum as add)
+        rtol = 64 * np.finfo(index.dtype).eps * max(X.shape[1], 1)
+        if not np.allclose(np.einsum("ij,ij->i", X, X), sq, rtol=rtol, atol=rtol):
+            raise npz.error("checksum mismatch — its squared norms do not match its vectors.")
         index._row = {key: i for i, key in enumerate(ids.tolist())}
         if len(index._row) != len(ids):
-            raise LinmlInputError(f"cannot load {str(p)!r}: duplicate ids.")
+            raise npz.error("duplicate ids.")
         return index
+
+
+_MEMBERS = ("meta", "vectors", "ids", "sqnorm")
+
+
+def _check_index_meta(meta: Any, npz: Any) -> tuple[str, str, int]:
+    """``(metric, dtype, n)`` from a saved index's metadata, or the reason it is unusable."""
+    what = "linml embedding index"
+    if not isinstance(meta, dict) or meta.get("kind") != "linml.EmbeddingIndex":
+        raise npz.error(f"not a {what}.")
+    version = meta.get("format")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise npz.error(f"not a {what} (format {version!r} is not an integer).")
+    if version > _FORMAT:
+        raise LinmlInputError(
+            f"{str(npz.path)!r} was written by a newer linml (format {version}); upgrade linml."
+        )
+    metric, dtype, n = meta.get("metric"), meta.get("dtype"), meta.get("n")
+    if metric not in METRICS or dtype not in ("float32", "float64"):
+        raise npz.error(f"not a {what} (metric {metric!r}, dtype {dtype!r}).")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise npz.error(f"not a {what} (size n={n!r} is not a count).")
+    return metric, dtype, n
+
+
+def _check_index_headers(npz: Any, dtype: np.dtype, n: int, dim: Any) -> str | None:
+    """Why the declared array headers do not make an index of ``n`` vectors (None if they do)."""
+    X_dtype, X_shape = npz.header("vectors")
+    ids_dtype, ids_shape = npz.header("ids")
+    sq_dtype, sq_shape = npz.header("sqnorm")
+    if X_dtype != dtype or sq_dtype != dtype:
+        return f"vectors are {X_dtype} and norms {sq_dtype}, but the index stores {dtype}"
+    if len(X_shape) != 2 or X_shape[0] != n or ids_shape != (n,) or sq_shape != (n,):
+        return f"vectors {X_shape}, ids {ids_shape} and norms {sq_shape} for n={n}"
+    if n and dim != X_shape[1]:
+        return f"vectors have dimension {X_shape[1]} but the metadata says {dim!r}"
+    if ids_dtype != np.int64 and ids_dtype.kind != "U":
+        return f"ids are {ids_dtype}, not int64 or text"
+    return None

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -296,31 +295,61 @@ class DocumentSearch:
             np.savez_compressed(handle, **arrays)
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> DocumentSearch:
-        """Load what :meth:`save` wrote (no pickle; a foreign or damaged file raises)."""
-        p = Path(path)
-        if not p.is_file():
-            raise LinmlInputError(f"cannot load {str(p)!r}: no such file.")
+    def load(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        max_load_mb: float | None = None,
+        max_compression_ratio: float | None = None,
+    ) -> DocumentSearch:
+        """Load what :meth:`save` wrote (no pickle; a foreign or damaged file raises).
+
+        ``max_load_mb`` and ``max_compression_ratio`` bound what the file may allocate
+        (defaults :data:`linml.io.DEFAULT_MAX_LOAD_MB`, :data:`linml.io.DEFAULT_MAX_COMPRESSION_RATIO`);
+        they are checked from the archive's headers before any array is inflated.
+        """
+        from linml import io
+
+        with io.open_npz(
+            path,
+            what=_WHAT,
+            allowed=(*_BASE_MEMBERS, *_LSA_MEMBERS),
+            json_keys=("meta",),
+            max_load_mb=io.DEFAULT_MAX_LOAD_MB if max_load_mb is None else max_load_mb,
+            max_compression_ratio=(
+                io.DEFAULT_MAX_COMPRESSION_RATIO
+                if max_compression_ratio is None
+                else max_compression_ratio
+            ),
+        ) as npz:
+            if "meta" not in npz.keys:
+                raise npz.error(f"not a {_WHAT} (no 'meta' member).")
+            meta = npz.json("meta")
+            embedder, n_components, lsa_params = _check_search_meta(meta, npz, cls._FORMAT)
+            members = _BASE_MEMBERS + (_LSA_MEMBERS if embedder == "lsa" else ())
+            if set(npz.keys) != set(members):
+                odd = sorted(set(npz.keys) ^ set(members))[0]
+                state = "lacks" if odd in members else "has an unexpected"
+                raise npz.error(f"not a {_WHAT}: it {state} member {odd!r}.")
+            reason = _check_search_headers(npz, embedder)
+            if reason is not None:
+                raise npz.error(f"its contents are inconsistent: {reason}.")
+            arrays = {key: npz.array(key) for key in members}
+        bad = [k for k, a in arrays.items() if a.dtype.kind == "f" and not np.isfinite(a).all()]
+        if bad:
+            raise npz.error(f"its contents are inconsistent: {bad[0]} holds NaN or infinity.")
+        vocabulary = arrays.get("vocabulary")
+        if vocabulary is not None and len(set(vocabulary.tolist())) != len(vocabulary):
+            raise npz.error("its contents are inconsistent: the vocabulary repeats a term.")
         try:
-            with np.load(p, allow_pickle=False) as npz:
-                meta = json.loads(npz["meta"].tobytes().decode())
-                arrays = {k: npz[k] for k in npz.files if k != "meta"}
-        except (OSError, ValueError, KeyError, EOFError) as e:
-            raise LinmlInputError(
-                f"cannot load {str(p)!r}: not a linml document index ({e})."
-            ) from e
-        if meta.get("kind") != "linml.DocumentSearch":
-            raise LinmlInputError(f"cannot load {str(p)!r}: not a linml document index.")
-        try:
-            search = cls(meta["embedder"], n_components=meta["n_components"])
+            search = cls(embedder, n_components=n_components)
             search.documents_ = [str(d) for d in arrays["documents"]]
-            if search.embedder == "lsa":
-                lsa = LSA(**meta["lsa_params"])
+            if embedder == "lsa":
+                lsa = LSA(**lsa_params)
+                lsa._check_params()
                 lsa.vocabulary_, lsa.idf_ = arrays["vocabulary"], arrays["idf"]
-                lsa.components_, lsa.singular_values_ = (
-                    arrays["components"],
-                    arrays["singular_values"],
-                )
+                lsa.components_ = arrays["components"]
+                lsa.singular_values_ = arrays["singular_values"]
                 lsa.n_components_ = int(lsa.components_.shape[0])
                 lsa.n_documents_ = len(search.documents_)
                 search._model = lsa
@@ -329,7 +358,62 @@ class DocumentSearch:
             ids = np.arange(len(search.documents_))
             search.index_ = EmbeddingIndex("cosine").add(arrays["vectors"], ids=ids)
         except (KeyError, TypeError, ValueError) as e:
-            raise LinmlInputError(
-                f"cannot load {str(p)!r}: its contents are inconsistent ({e})."
-            ) from e
+            raise npz.error(f"its contents are inconsistent ({e}).") from e
         return search
+
+
+_WHAT = "linml document index"
+_BASE_MEMBERS = ("meta", "documents", "vectors")
+_LSA_MEMBERS = ("vocabulary", "idf", "components", "singular_values")
+
+
+def _check_search_meta(meta: Any, npz: Any, fmt: int) -> tuple[str, int, dict[str, Any]]:
+    """``(embedder, n_components, lsa_params)`` from saved metadata, or a clear error."""
+    if not isinstance(meta, dict) or meta.get("kind") != "linml.DocumentSearch":
+        raise npz.error(f"not a {_WHAT}.")
+    version = meta.get("format")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise npz.error(f"not a {_WHAT} (format {version!r} is not an integer).")
+    if version > fmt:
+        raise LinmlInputError(
+            f"{str(npz.path)!r} was written by a newer linml (format {version}); upgrade linml."
+        )
+    embedder, n_components = meta.get("embedder"), meta.get("n_components")
+    if embedder not in ("lsa", "minilm"):
+        raise npz.error(f"not a {_WHAT} (embedder {embedder!r}).")
+    if isinstance(n_components, bool) or not isinstance(n_components, int) or n_components < 1:
+        raise npz.error(f"not a {_WHAT} (n_components={n_components!r}).")
+    lsa_params = meta.get("lsa_params", {})
+    if embedder == "lsa" and (
+        not isinstance(lsa_params, dict) or set(lsa_params) - set(LSA._get_param_names())
+    ):
+        raise npz.error(f"its contents are inconsistent: lsa_params {lsa_params!r:.200}.")
+    return embedder, n_components, lsa_params
+
+
+def _check_search_headers(npz: Any, embedder: str) -> str | None:
+    """Why the declared array headers do not make a document index (None if they do)."""
+    (doc_dtype, doc_shape), (V_dtype, V_shape) = npz.header("documents"), npz.header("vectors")
+    if doc_dtype.kind != "U" or len(doc_shape) != 1:
+        return f"documents are {doc_dtype} of shape {doc_shape}, not a list of strings"
+    if V_dtype.kind != "f" or len(V_shape) != 2 or V_shape[0] != doc_shape[0]:
+        return f"vectors of shape {V_shape} for {doc_shape[0]} documents"
+    if embedder != "lsa":
+        return None
+    headers = {key: npz.header(key) for key in _LSA_MEMBERS}
+    (k, n_terms) = headers["components"][1] if len(headers["components"][1]) == 2 else (-1, -1)
+    expected = {
+        "components": (k, n_terms),
+        "singular_values": (k,),
+        "idf": (n_terms,),
+        "vocabulary": (n_terms,),
+    }
+    for key, shape in expected.items():
+        dtype, declared = headers[key]
+        if declared != shape or k < 1 or (dtype.kind != "U") == (key == "vocabulary"):
+            return f"{key} is {dtype} of shape {declared}, expected {shape}"
+        if dtype.kind not in "fU":
+            return f"{key} is {dtype}"
+    if V_shape[1] != k:
+        return f"vectors have {V_shape[1]} dimensions but the LSA rank is {k}"
+    return None

@@ -33,6 +33,7 @@ import scipy.sparse as sp
 from sklearn.utils.validation import check_is_fitted
 
 from linml._base import Explanation
+from linml._numba import launch
 from linml._validation import Interval, Options, check_array, check_random_state
 from linml.exceptions import LinmlInputError, NumericalWarning
 from linml.recommend import _kernels
@@ -321,7 +322,8 @@ class ALS(FactorRecommender):
         """Solve every row's system in place in X. Returns (failed rows, sse before the step)."""
         sse = np.empty(X.shape[0], dtype=np.float64)
         if self.solver == "cg":
-            _kernels.ridge_cg_rows(
+            launch(
+                _kernels.ridge_cg_rows,
                 M.indptr,
                 M.indices,
                 data,
@@ -336,8 +338,19 @@ class ALS(FactorRecommender):
             )
             return 0, float(sse.sum())
         failed = np.zeros(X.shape[0], dtype=np.bool_)
-        _kernels.ridge_rows(
-            M.indptr, M.indices, data, Y, row_off, col_off, reg_diag, weight, X, failed, sse
+        launch(
+            _kernels.ridge_rows,
+            M.indptr,
+            M.indices,
+            data,
+            Y,
+            row_off,
+            col_off,
+            reg_diag,
+            weight,
+            X,
+            failed,
+            sse,
         )
         return int(failed.sum()), float(sse.sum())
 
@@ -345,8 +358,13 @@ class ALS(FactorRecommender):
         """r̂ on the given cells (float64). (n_cells,)"""
         k = self.rank
         out = np.empty(rows.shape[0], dtype=Pa.dtype)
-        _kernels.pair_dots(
-            rows, cols, np.ascontiguousarray(Pa[:, :k]), np.ascontiguousarray(Qa[:, :k]), out
+        launch(
+            _kernels.pair_dots,
+            rows,
+            cols,
+            np.ascontiguousarray(Pa[:, :k]),
+            np.ascontiguousarray(Qa[:, :k]),
+            out,
         )
         pred = out.astype(np.float64) + self.global_mean_
         pred += self.user_offset_[rows] + self.item_offset_[cols]
@@ -542,7 +560,8 @@ class ALS(FactorRecommender):
         weight = np.array([max(idx.shape[0], 1) if self.weighted_reg else 1.0], dtype=dt)
         X = np.zeros((1, kk), dtype=dt)
         failed = np.zeros(1, dtype=np.bool_)
-        _kernels.ridge_rows(
+        launch(
+            _kernels.ridge_rows,
             indptr,
             idx.astype(np.int32),
             values.astype(dt),

@@ -27,6 +27,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from linml._base import Explanation
+from linml._numba import launch
 from linml._validation import Interval, Options, check_random_state
 from linml.exceptions import LinmlInputError, NumericalWarning
 from linml.recommend import _kernels
@@ -208,15 +209,15 @@ class ImplicitALS(FactorRecommender):
     def _half_step(self, M, conf, Y, X) -> int:
         G = self._gram(Y)
         if self.solver == "cg":
-            _kernels.implicit_cg_rows(M.indptr, M.indices, conf, Y, G, X, self.cg_steps)
+            launch(_kernels.implicit_cg_rows, M.indptr, M.indices, conf, Y, G, X, self.cg_steps)
             return 0
         failed = np.zeros(X.shape[0], dtype=np.bool_)
-        _kernels.implicit_cholesky_rows(M.indptr, M.indices, conf, Y, G, X, failed)
+        launch(_kernels.implicit_cholesky_rows, M.indptr, M.indices, conf, Y, G, X, failed)
         return int(failed.sum())
 
     def _loss(self, rows, cols, conf, Xf, Yf) -> float:
         s = np.empty(rows.shape[0], dtype=Xf.dtype)
-        _kernels.pair_dots(rows, cols, Xf, Yf, s)
+        launch(_kernels.pair_dots, rows, cols, Xf, Yf, s)
         s = s.astype(np.float64)
         observed = conf.astype(np.float64) * (1.0 - s) ** 2 - s**2
         X64, Y64 = Xf.astype(np.float64), Yf.astype(np.float64)
@@ -258,7 +259,7 @@ class ImplicitALS(FactorRecommender):
         failed = np.zeros(1, dtype=np.bool_)
         conf = (1.0 + self.alpha * values).astype(Y.dtype)
         indptr = np.array([0, idx.shape[0]], dtype=np.int64)
-        _kernels.implicit_cholesky_rows(indptr, idx.astype(np.int32), conf, Y, G, X, failed)
+        launch(_kernels.implicit_cholesky_rows, indptr, idx.astype(np.int32), conf, Y, G, X, failed)
         return X[0]
 
     def _score_folded(self, items: np.ndarray, values: np.ndarray) -> np.ndarray:
