@@ -173,8 +173,7 @@ _READ_ERRORS = (
     EOFError,  # stream ends early
     OSError,
     ValueError,  # bad .npy magic/header, bad UTF-8, bad JSON
-    NotImplementedError,  # an unknown compression method
-    RuntimeError,  # an encrypted member
+    RuntimeError,  # an encrypted member; an unknown compression method (a subclass)
     OverflowError,
     KeyError,
     IndexError,
@@ -319,8 +318,8 @@ def open_npz(
     what: str,
     allowed: Callable[[str], bool] | Iterable[str],
     json_keys: Iterable[str] = (),
-    max_load_mb: float = DEFAULT_MAX_LOAD_MB,
-    max_compression_ratio: float = DEFAULT_MAX_COMPRESSION_RATIO,
+    max_load_mb: float | None = DEFAULT_MAX_LOAD_MB,
+    max_compression_ratio: float | None = DEFAULT_MAX_COMPRESSION_RATIO,
 ) -> NpzReader:
     """Open an untrusted NPZ file after checking everything that can be checked uninflated.
 
@@ -333,10 +332,10 @@ def open_npz(
         Any other member is refused.
     json_keys : member names holding JSON text
         Counted at ``8×`` their size toward ``max_load_mb`` (parsed JSON outgrows its text).
-    max_load_mb : float, default=DEFAULT_MAX_LOAD_MB
-        Refuse a file whose arrays (by their declared shapes) would take more than this.
-    max_compression_ratio : float, default=DEFAULT_MAX_COMPRESSION_RATIO
-        Refuse a member over 1 MiB that inflates more than this many times (a zip bomb).
+    max_load_mb : float or None, default=DEFAULT_MAX_LOAD_MB
+        (None: the default.) Refuse a file whose arrays (by their declared shapes) would take more than this.
+    max_compression_ratio : float or None, default=DEFAULT_MAX_COMPRESSION_RATIO
+        (None: the default.) Refuse a member over 1 MiB that inflates more than this many times (a zip bomb).
 
     Raises
     ------
@@ -345,6 +344,10 @@ def open_npz(
         encrypted or object-array member, a header that disagrees with the stored size, or
         a file over the limits (the message names the limit to raise).
     """
+    if max_load_mb is None:
+        max_load_mb = DEFAULT_MAX_LOAD_MB
+    if max_compression_ratio is None:
+        max_compression_ratio = DEFAULT_MAX_COMPRESSION_RATIO
     max_load_mb = _check_limit("max_load_mb", max_load_mb, 0)
     max_compression_ratio = _check_limit("max_compression_ratio", max_compression_ratio, 1)
     limit = max_load_mb * 2**20

@@ -263,6 +263,18 @@ class CollinearGroup:
         return f"{self.names[dep_pos]} ≈ {out or '0'}"
 
 
+def _column_names(feature_names: Any, p: int) -> list[str]:
+    """``feature_names`` as p strings (``x0 … x{p-1}`` when None); the count is checked."""
+    if feature_names is None:
+        return [f"x{j}" for j in range(p)]
+    names = [str(s) for s in feature_names]
+    if len(names) != p:
+        raise LinmlInputError(
+            f"feature_names has {len(names)} entries but X has {p} columns; give one per column."
+        )
+    return names
+
+
 def _choose_pivots(M: np.ndarray) -> list[int]:
     """Pick m well-conditioned columns of the (m, q) null-basis rows, preferring LATE columns.
 
@@ -335,14 +347,7 @@ def collinear_groups(
         raise LinmlInputError(
             f"tol={tol!r} must be a relative cutoff in (0, 1), e.g. 1e-3 for near-collinearity."
         )
-    if feature_names is None:
-        names = [f"x{j}" for j in range(p)]
-    else:
-        names = [str(s) for s in feature_names]
-        if len(names) != p:
-            raise LinmlInputError(
-                f"feature_names has {len(names)} entries but X has {p} columns; give one per column."
-            )
+    names = _column_names(feature_names, p)
     eps = float(np.finfo(X.dtype).eps)
     tol = math.sqrt(eps) if tol is None else float(tol)
 
@@ -588,14 +593,7 @@ def condition_indices(
     """
     X = as_matrix(X).astype(np.float64, copy=False)
     n, p = X.shape
-    if feature_names is None:
-        names = [f"x{j}" for j in range(p)]
-    else:
-        names = [str(s) for s in feature_names]
-        if len(names) != p:
-            raise LinmlInputError(
-                f"feature_names has {len(names)} entries but X has {p} columns; give one per column."
-            )
+    names = _column_names(feature_names, p)
     Xa = np.hstack([np.ones((n, 1)), X]) if intercept else X  # (n, q)
     names = (["(intercept)"] if intercept else []) + names
     q = Xa.shape[1]

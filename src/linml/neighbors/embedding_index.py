@@ -344,12 +344,8 @@ class EmbeddingIndex:
             what=what,
             allowed=_MEMBERS,
             json_keys=("meta",),
-            max_load_mb=io.DEFAULT_MAX_LOAD_MB if max_load_mb is None else max_load_mb,
-            max_compression_ratio=(
-                io.DEFAULT_MAX_COMPRESSION_RATIO
-                if max_compression_ratio is None
-                else max_compression_ratio
-            ),
+            max_load_mb=max_load_mb,
+            max_compression_ratio=max_compression_ratio,
         ) as npz:
             missing = sorted(set(_MEMBERS) - set(npz.keys))
             if missing:

@@ -315,12 +315,8 @@ class DocumentSearch:
             what=_WHAT,
             allowed=(*_BASE_MEMBERS, *_LSA_MEMBERS),
             json_keys=("meta",),
-            max_load_mb=io.DEFAULT_MAX_LOAD_MB if max_load_mb is None else max_load_mb,
-            max_compression_ratio=(
-                io.DEFAULT_MAX_COMPRESSION_RATIO
-                if max_compression_ratio is None
-                else max_compression_ratio
-            ),
+            max_load_mb=max_load_mb,
+            max_compression_ratio=max_compression_ratio,
         ) as npz:
             if "meta" not in npz.keys:
                 raise npz.error(f"not a {_WHAT} (no 'meta' member).")
