@@ -18,11 +18,14 @@ function, must agree to 1e-8 relative. BLAS and OpenMP (scikit-learn's Cython lo
 limited to 1 thread (threadpoolctl) on both sides: the machine is shared and 2-thread timings
 under load are noisy.
 
-Run: .venv/bin/python benchmarks/logistic.py
+Run: .venv/bin/python benchmarks/logistic.py  (all six rows; records RESULTS.md)
+     .venv/bin/python benchmarks/logistic.py --only 200000x100:10 --only 20000x1000
+     (just those rows — ``NxP`` for both class counts, ``NxP:K`` for one; printed, not recorded)
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 import warnings
@@ -82,7 +85,7 @@ def _timed(fit):
     return time.perf_counter() - t, model
 
 
-def bench(n: int, p: int, n_classes: int) -> list:
+def bench(n: int, p: int, n_classes: int, repeat: int = REPEAT) -> list:
     X, y = make_data(n, p, n_classes)
     K = 1 if n_classes == 2 else n_classes
     ours = lambda: LogisticRegression(C=C, tol=TOL, max_iter=10000).fit(X, y)  # noqa: E731
@@ -97,7 +100,7 @@ def bench(n: int, p: int, n_classes: int) -> list:
     peer = calib[peer_name][1]
     ours()  # warm-up
     t_ours, t_peer = [], []
-    for _ in range(REPEAT):  # interleaved A B A B
+    for _ in range(repeat):  # interleaved A B A B
         dt, m_ours = _timed(ours)
         t_ours.append(dt)
         dt, m_peer = _timed(peer)
@@ -135,17 +138,45 @@ HEADER = [
 ]
 
 
+def _selected(only: list[str] | None) -> list[tuple[int, int, int]]:
+    """The (n, p, classes) rows to run: all, or those named by ``--only NxP[:K]``."""
+    rows = [(n, p, k) for n, p in SHAPES for k in CLASSES]
+    if not only:
+        return rows
+    keep = []
+    for spec in only:
+        shape, _, k = spec.partition(":")
+        n, _, p = shape.lower().replace("×", "x").partition("x")
+        match = [r for r in rows if r[:2] == (int(n), int(p)) and (not k or r[2] == int(k))]
+        if not match:
+            raise SystemExit(f"--only {spec!r} names no row; rows: {rows}")
+        keep += [r for r in match if r not in keep]
+    return keep
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="NxP[:K]",
+        help="run only this row (repeatable); the results are printed, not recorded",
+    )
+    parser.add_argument("--repeat", type=int, default=REPEAT, help="timed runs per side")
+    args = parser.parse_args()
     print("BLAS:", blas_summary())
     # all pools to 1 thread: BLAS, and the OpenMP loops of scikit-learn's Cython loss
     with threadpool_limits(limits=1), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         print("threadpoolctl:", threadpool_info())
         print(markdown_table(HEADER, []))
-        rows = [bench(n, p, k) for n, p in SHAPES for k in CLASSES]
+        rows = [bench(n, p, k, args.repeat) for n, p, k in _selected(args.only)]
     table = markdown_table(HEADER, rows)
     print()
     print(table)
+    if args.only or args.repeat != REPEAT:
+        print("(partial run: not recorded in RESULTS.md)")
+        return
     body = (
         f"linml LogisticRegression(solver='auto') vs scikit-learn {sklearn.__version__}'s fastest "
         "solver for the shape (picked by one untimed calibration fit of each candidate), same "

@@ -389,3 +389,19 @@ def test_zero_weight_leaving_one_class_is_rejected():
     X, y = _data(20, 2, 2, seed=0)
     with pytest.raises(ValueError, match="positive weight belong to one class"):
         LogisticRegression().fit(X, y, sample_weight=(y == 0).astype(float))
+
+
+def test_lbfgs_stopping_short_of_tol_warns():
+    """Found writing the tour chapter: L-BFGS-B's relative-reduction stop (status 0, even with
+    ftol = 0) at ‖∇‖ = 1.4e-10 > tol = 1e-10 left converged_ False without a word."""
+    X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = LogisticRegression(solver="lbfgs", tol=1e-10).fit(X, y)
+    warned = any(
+        issubclass(w.category, NumericalWarning) and "stopped after" in str(w.message)
+        for w in caught
+    )
+    assert model.converged_ == (model.grad_norms_[-1] <= 1e-10)
+    assert model.converged_ or warned  # a stop short of tol is never silent

@@ -12,6 +12,7 @@ from linml.linear_model.linear_regression import LinearRegression
 
 # classification (log-loss by Newton/IRLS or L-BFGS)
 from linml.linear_model.logistic_regression import LogisticRegression
+from linml.linear_model.logistic_regression_cv import LogisticRegressionCV
 from linml.linear_model.ridge import Ridge
 from linml.linear_model.ridge_cv import RidgeCV
 
@@ -22,6 +23,7 @@ __all__ = [
     "LassoCV",
     "LinearRegression",
     "LogisticRegression",
+    "LogisticRegressionCV",
     "Ridge",
     "RidgeCV",
     "enet_path",

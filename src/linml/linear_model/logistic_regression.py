@@ -207,8 +207,15 @@ class LogisticRegression(ClassifierMixin, LinmlEstimator):
         self.class_weight = class_weight
 
     # ------------------------------------------------------------------------ fit
-    def _problem(self, X: Any, y: Any, sample_weight: Any) -> tuple[LogisticProblem, Any]:
-        """Validate the data and build ``(X, y index, s, λ)``; sets ``classes_``."""
+    def _lam(self, C: float) -> float:
+        """``λ = 1/C``, or 0 without a penalty (``penalty=None`` or ``C = inf``)."""
+        return 0.0 if self.penalty is None or math.isinf(C) else 1.0 / float(C)
+
+    def _problem(
+        self, X: Any, y: Any, sample_weight: Any, C: float | None = None
+    ) -> tuple[LogisticProblem, Any]:
+        """Validate the data and build ``(X, y index, s, λ)`` (λ from ``C``, default ``self.C``);
+        sets ``classes_``."""
         self._check_params()
         X, y = validate_data(self, X, y)
         check_classification_targets(y)
@@ -235,13 +242,12 @@ class LogisticRegression(ClassifierMixin, LinmlEstimator):
                 f"{type(self).__name__}: all samples with positive weight belong to one class "
                 "only; need two classes with weight > 0 (check sample_weight / class_weight)."
             )
-        unpenalized = self.penalty is None or math.isinf(self.C)
         prob = LogisticProblem(
             X=np.asarray(X, dtype=np.float64),
             y=y_idx.astype(np.intp),
             s=s,
             n_classes=K,
-            lam=0.0 if unpenalized else 1.0 / float(self.C),
+            lam=self._lam(self.C if C is None else C),
             fit_intercept=bool(self.fit_intercept),
         )
         return prob, X.dtype
@@ -390,11 +396,16 @@ class LogisticRegression(ClassifierMixin, LinmlEstimator):
         return self.classes_[np.argmax(eta, axis=1)]
 
     # ------------------------------------------------------------------------ explain
+    def _final_n_iter(self) -> int:
+        return self.n_iter_
+
+    def _penalty_text(self) -> str:
+        return "no penalty" if self._lam(self.C) == 0.0 else f"C={self.C!r}"
+
     def _explain(self) -> Explanation:
         check_is_fitted(self)
-        pen = "no penalty" if self.penalty is None or math.isinf(self.C) else f"C={self.C!r}"
         K = self.classes_.shape[0]
-        expl = Explanation(title=f"LogisticRegression ({pen}, {K} classes)")
+        expl = Explanation(title=f"{type(self).__name__} ({self._penalty_text()}, {K} classes)")
         expl.add("solver", self.solver_, self.solver_reason_)
         g = self.grad_norms_
         expl.add(
@@ -407,7 +418,7 @@ class LogisticRegression(ClassifierMixin, LinmlEstimator):
         expl.add(
             "converged",
             self.converged_,
-            f"{self.n_iter_} iteration(s), final ‖∇f‖∞/S = {g[-1]:.3g} vs tol={self.tol:g}",
+            f"{self._final_n_iter()} iteration(s), final ‖∇f‖∞/S = {g[-1]:.3g} vs tol={self.tol:g}",
         )
         p = self.coef_.shape[1]
         names = getattr(self, "feature_names_in_", None)
