@@ -101,4 +101,14 @@ def test_nan_first_loss_does_not_blame_learning_rate():
     """Issue 17: a loss that is NaN before any update was blamed on learning_rate."""
     X = np.random.default_rng(0).normal(size=(50, 3)) * 1e200
     with pytest.raises(TrainingDivergedError, match=r"very first batch.*not the cause.*Rescale X"):
-        MLPRegressor((8,), epochs=2, random_state=0).fit(X, X[:, 0] * 1e-200)
+        MLPRegressor((8,), epochs=2, random_state=0, dtype="float64").fit(X, X[:, 0] * 1e-200)
+
+
+def test_float32_training_refuses_entries_the_cast_would_overflow():
+    """Issue 17: finite float64 X of 1e200 became inf in the float32 cast and trained on NaN."""
+    from linml.exceptions import LinmlInputError
+
+    X = np.random.default_rng(0).standard_normal((20, 2))
+    X[3, 1] = 1e200
+    with pytest.raises(LinmlInputError, match=r"dtype='float32'.*beyond 3.4e\+38.*float64"):
+        MLPRegressor(epochs=2).fit(X, np.ones(20))

@@ -210,7 +210,8 @@ def safe_scales(A: np.ndarray) -> np.ndarray | None:
     subnormals (≲ 1e-150). Exponents, not factors: ``2^e`` itself may not be representable
     when combined (``2^1030 · 2^-990``).
     """
-    amax = np.max(np.abs(A), axis=0) if A.size else np.zeros(A.shape[1:])
+    # per-column max |a_ij| without an |A| temporary (it would be as large as A)
+    amax = np.maximum(A.max(axis=0), -A.min(axis=0)) if A.size else np.zeros(A.shape[1:])
     lo, hi = safe_range(A.dtype)
     extreme = (amax > 0) & ((amax < lo) | (amax > hi))
     if not extreme.any():

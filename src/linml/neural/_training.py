@@ -385,6 +385,12 @@ class BaseMLP(LinmlEstimator):
     ) -> None:
         dt = np.dtype(self.dtype)
         X = np.ascontiguousarray(X, dtype=dt)
+        if not np.isfinite(X).all():  # finite float64 input that the cast overflowed (issue 17)
+            raise LinmlInputError(
+                f"{type(self).__name__}(dtype={self.dtype!r}): X has entries beyond "
+                f"{float(np.finfo(dt).max):.3g}, the largest {self.dtype}; standardize X "
+                "(e.g. StandardScaler) or pass dtype='float64'."
+            )
         X_val = val_score = None
         if self.early_stopping:
             train_idx, val_idx, val_score = val_split(X, Y)
