@@ -47,11 +47,11 @@ print("ok")
 """
 
 
-def test_search_from_8_threads_under_workqueue():
-    """Issue 17.2: 8 threads searching at once under workqueue finish, correct, exit 0."""
+def _run_under_workqueue(script: str) -> None:
+    """Run ``script`` in a fresh interpreter under the workqueue layer; it must print "ok"."""
     env = {**os.environ, "NUMBA_THREADING_LAYER": "workqueue"}
     proc = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(_SEARCH_FROM_THREADS)],
+        [sys.executable, "-c", textwrap.dedent(script)],
         env=env,
         capture_output=True,
         text=True,
@@ -59,6 +59,11 @@ def test_search_from_8_threads_under_workqueue():
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip() == "ok"
+
+
+def test_search_from_8_threads_under_workqueue():
+    """Issue 17.2: 8 threads searching at once under workqueue finish, correct, exit 0."""
+    _run_under_workqueue(_SEARCH_FROM_THREADS)
 
 
 _ALS_FROM_THREADS = """
@@ -97,16 +102,7 @@ print("ok")
 
 def test_als_fits_from_8_threads_under_workqueue():
     """Issue 17.2: the recommenders' parallel kernels go through launch too."""
-    env = {**os.environ, "NUMBA_THREADING_LAYER": "workqueue"}
-    proc = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(_ALS_FROM_THREADS)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    assert proc.stdout.strip() == "ok"
+    _run_under_workqueue(_ALS_FROM_THREADS)
 
 
 def test_launch_returns_the_kernel_result_and_learns_the_layer():
