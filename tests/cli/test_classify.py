@@ -3,7 +3,6 @@
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.datasets import load_wine
 from typer.testing import CliRunner
 
 from linml.cli._models import CLASSIFIERS
@@ -11,13 +10,6 @@ from linml.cli.main import app
 from linml.svm import SVC
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def wine_csv(tmp_path):
-    path = tmp_path / "wine.csv"
-    load_wine(as_frame=True).frame.to_csv(path, index=False)
-    return path
 
 
 def _value(output, name):

@@ -1,26 +1,14 @@
 """`linml classify --model logistic`: the registry entry, --C, and the command on a CSV."""
 
 import pytest
-from sklearn.datasets import load_wine
 from typer.testing import CliRunner
 
 from linml.cli._models import CLASSIFIERS
 from linml.cli.main import app
 from linml.linear_model import LogisticRegression
+from tests.cli.test_classify import _value
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def wine_csv(tmp_path):
-    path = tmp_path / "wine.csv"
-    load_wine(as_frame=True).frame.to_csv(path, index=False)
-    return path
-
-
-def _value(output, name):
-    line = next(line for line in output.splitlines() if name in line)
-    return line.split("│")[-2].strip()
 
 
 def test_registry_builds_logistic_with_C():

@@ -3,7 +3,6 @@
 import warnings
 
 import pytest
-from sklearn.datasets import load_wine
 from sklearn.exceptions import ConvergenceWarning
 from typer.testing import CliRunner
 
@@ -11,20 +10,9 @@ from linml.cli._models import CLASSIFIERS
 from linml.cli.main import app
 from linml.exceptions import LinmlInputError
 from linml.neural import MLPClassifier
+from tests.cli.test_classify import _value
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def wine_csv(tmp_path):
-    path = tmp_path / "wine.csv"
-    load_wine(as_frame=True).frame.to_csv(path, index=False)
-    return path
-
-
-def _value(output, name):
-    line = next(line for line in output.splitlines() if name in line)
-    return line.split("│")[-2].strip()
 
 
 def test_registry_parses_hidden_epochs_and_seed():

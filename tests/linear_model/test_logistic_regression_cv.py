@@ -7,9 +7,7 @@ import warnings
 import numpy as np
 import pytest
 import sklearn.linear_model as sk
-from sklearn.datasets import load_breast_cancer, load_iris, load_wine
 from sklearn.model_selection import KFold, StratifiedKFold
-from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from linml import NumericalWarning
@@ -17,8 +15,7 @@ from linml.diagnose import explain
 from linml.exceptions import LinmlInputError
 from linml.io import load, save
 from linml.linear_model import LogisticRegression, LogisticRegressionCV
-
-LOADERS = {"breast_cancer": load_breast_cancer, "wine": load_wine, "iris": load_iris}
+from tests.linear_model.test_logistic_regression import _rel, _standardized, _theta
 
 #: Coefficient agreement with scikit-learn's refit, relative to max |θ|. Its newton-cholesky
 #: converges to ‖∇f‖∞/S ≈ 1e-13 like ours (measured ≤ 1e-14 apart); its lbfgs stops on
@@ -27,19 +24,6 @@ COEF_RTOL = {"newton-cholesky": 1e-8, "lbfgs": 1e-5}
 #: Held-out log-loss agreement, compared for C ≤ 100 only: at C = 1e3…1e4 some held-out
 #: probabilities fall below 1e-16 and scikit-learn's log_loss clips them at machine epsilon.
 SCORE_ATOL = {"newton-cholesky": 1e-8, "lbfgs": 1e-5}
-
-
-def _standardized(name):
-    X, y = LOADERS[name](return_X_y=True)
-    return StandardScaler().fit_transform(X), y
-
-
-def _theta(model):
-    return np.column_stack([model.coef_, model.intercept_])
-
-
-def _rel(a, b):
-    return float(np.max(np.abs(a - b)) / np.max(np.abs(b)))
 
 
 def _sklearn_cv(X, y, cv, solver, scoring="neg_log_loss", class_weight=None, Cs=10):
