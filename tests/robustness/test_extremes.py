@@ -80,50 +80,29 @@ class Probe:
     align_signs: tuple[str, ...] = ()
 
 
+#: PCA / TruncatedSVD outputs and the power of the input scale each carries
+_SPECTRUM = {
+    "components_": 0,
+    "explained_variance_ratio_": 0,
+    "explained_variance_": 2,
+    "singular_values_": 1,
+}
+
+
 def _pca(solver: str) -> Probe:
     def run(X):
         m = PCA(n_components=3, solver=solver, random_state=0).fit(X)
-        return {
-            "components_": m.components_,
-            "explained_variance_ratio_": m.explained_variance_ratio_,
-            "explained_variance_": m.explained_variance_,
-            "singular_values_": m.singular_values_,
-            "transform": m.transform(X),
-        }
+        return {**{k: getattr(m, k) for k in _SPECTRUM}, "transform": m.transform(X)}
 
-    return Probe(
-        run,
-        {
-            "components_": 0,
-            "explained_variance_ratio_": 0,
-            "explained_variance_": 2,
-            "singular_values_": 1,
-            "transform": 1,
-        },
-        align_signs=("components_",),
-    )
+    return Probe(run, {**_SPECTRUM, "transform": 1}, align_signs=("components_",))
 
 
 def _tsvd(algorithm: str) -> Probe:
     def run(X):
         m = TruncatedSVD(n_components=2, algorithm=algorithm, random_state=0).fit(X)
-        return {
-            "components_": m.components_,
-            "explained_variance_ratio_": m.explained_variance_ratio_,
-            "explained_variance_": m.explained_variance_,
-            "singular_values_": m.singular_values_,
-        }
+        return {k: getattr(m, k) for k in _SPECTRUM}
 
-    return Probe(
-        run,
-        {
-            "components_": 0,
-            "explained_variance_ratio_": 0,
-            "explained_variance_": 2,
-            "singular_values_": 1,
-        },
-        align_signs=("components_",),
-    )
+    return Probe(run, dict(_SPECTRUM), align_signs=("components_",))
 
 
 def _kpca(kernel: str) -> Probe:
