@@ -397,7 +397,10 @@ def test_nullable_dataframe_columns_are_read_as_nan():
         (np.zeros((3, 0)), r"X is empty"),
         (np.zeros((2, 2, 2)), "got 3 dimensions"),
         (np.array([["a", "b"]]), "X must hold numbers"),
-        (pd.DataFrame({"a": [1.0, 2.0], "name": ["x", "y"]}), "non-numeric column.*'name'"),
+        (
+            pd.DataFrame({"name": [f"user {i} wrote a long comment" for i in range(12)]}),
+            "no column left",
+        ),
     ],
 )
 def test_bad_X_raises_clear_errors(X, match):
@@ -660,3 +663,31 @@ def test_wide_data_leads_with_more_columns_than_rows(rng):
     assert report.suggestions[0].action == "ridge"
     assert report.vif == {} and report.dependencies == []
     assert any("VIF and condition indices not computed" in note for note in report.notes)
+
+
+def test_dataframe_with_text_dates_and_bools_is_encoded_and_rows_named_by_file_line(tmp_path):
+    """Category/date/bool columns are diagnosed after encoding; NaN is named by file line."""
+    from linml.tabular import read_table
+
+    rng = np.random.default_rng(0)
+    n = 40
+    frame = pd.DataFrame(
+        {
+            "x": rng.normal(size=n),
+            "island": rng.choice(["Biscoe", "Dream"], n),
+            "when": pd.date_range("2020-01-01", periods=n, freq="7D").strftime("%Y-%m-%d"),
+            "flag": rng.random(n) > 0.5,
+            "y": rng.normal(size=n),
+        }
+    )
+    frame.loc[5, "x"] = np.nan
+    frame.loc[9, "y"] = np.nan
+    path = tmp_path / "t.csv"
+    frame.to_csv(path, index=False)
+    df = read_table(path)
+    report = data(df.drop(columns=["y"]), df["y"])
+    assert "island_Biscoe" in report.feature_names and "when_year" in report.feature_names
+    assert report.nonfinite.first_positions == [(7, "x")]  # row 5 sits on file line 7
+    assert any("line 7, 'x'" in text for _, text in report.issues)
+    assert report.target.first_missing == [11]
+    assert any("one-hot encoded 'island'" in note for note in report.notes)

@@ -134,7 +134,7 @@ class NonFiniteSummary:
     n_inf: int
     rows: int
     columns: dict[str, int]
-    first_positions: list[tuple[int, str]]
+    first_positions: list[tuple[Any, str]]
     rows_used: int
     columns_used: list[str]
     note: str
@@ -155,7 +155,7 @@ class TargetSummary:
 
     kind: str  # "numeric", "categorical" or "multi-output"
     n_missing: int
-    first_missing: list[int]
+    first_missing: list[Any]
     n_classes: int | None
     correlations: list[tuple[str, float]]
     classes: list[Any] = field(default_factory=list)
@@ -352,20 +352,28 @@ def ridge_lambda_for_condition(singular_values: Any, n_features: int, target: fl
 
 
 # ---------------------------------------------------------------------------- input
-def _as_matrix(X: Any, feature_names: Any) -> tuple[np.ndarray, list[str], str]:
-    """``X`` as a float64 2-D array, its column names and its original dtype."""
+def _as_matrix(X: Any, feature_names: Any, notes: list[str]) -> tuple[np.ndarray, list[str], str]:
+    """``X`` as a float64 2-D array, its column names and its original dtype.
+
+    A DataFrame with text, category, date or bool columns is encoded by
+    :func:`linml.tabular.numeric_view` first (one note per encoded column in ``notes``).
+    """
     names: list[str] | None = None
     if hasattr(X, "columns") and hasattr(X, "dtypes"):  # pandas DataFrame
         import pandas as pd
 
-        names = [str(c) for c in X.columns]
         bad = [str(c) for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])]
-        if bad:
-            shown = ", ".join(map(repr, bad[:5])) + (" …" if len(bad) > 5 else "")
-            raise LinmlInputError(
-                f"X has non-numeric column(s) {shown}; encode them as numbers (e.g. one-hot) "
-                "or drop them before diagnosing."
-            )
+        if bad:  # strings, categories, dates, bools: the tabular front door's encoding
+            from linml.tabular import numeric_view
+
+            X, encoded = numeric_view(X)
+            notes.extend(encoded)
+            if X.shape[1] == 0:
+                raise LinmlInputError(
+                    f"X has no column left to diagnose once {', '.join(map(repr, bad[:5]))} "
+                    "(identifiers or free text) are left out."
+                )
+        names = [str(c) for c in X.columns]
         dtypes = {np.dtype(t) for t in X.dtypes if isinstance(t, np.dtype)}
         dtype = str(dtypes.pop()) if len(dtypes) == 1 else "float64"
         values = X.to_numpy(dtype=np.float64, na_value=np.nan)
@@ -408,8 +416,22 @@ def _as_matrix(X: Any, feature_names: Any) -> tuple[np.ndarray, list[str], str]:
     return np.asarray(values, dtype=np.float64), names, dtype
 
 
+def _row_labels(X: Any, n: int) -> tuple[np.ndarray, str]:
+    """How rows are named in findings: a DataFrame's index labels (a table read by
+    :func:`linml.tabular.read_table` is indexed by file line: ``"line"``), else positions."""
+    index = getattr(X, "index", None)
+    if index is not None and len(index) == n and hasattr(index, "name"):
+        kind = index.name if index.name in ("line", "row") else "row"
+        return np.asarray(index, dtype=object), kind
+    return np.arange(n, dtype=object), "row"
+
+
+def _label(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _nonfinite_block(
-    X: np.ndarray, names: list[str]
+    X: np.ndarray, names: list[str], labels: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, NonFiniteSummary | None]:
     """Rows and columns kept for the linear algebra, and a summary of NaN/inf.
 
@@ -448,7 +470,9 @@ def _nonfinite_block(
         n_inf=int(bad.sum()) - n_nan,
         rows=int(rows_bad.sum()),
         columns={names[j]: int(per_col[j]) for j in np.flatnonzero(per_col)},
-        first_positions=[(int(i), names[j]) for i, j in first],
+        first_positions=[
+            (int(i) if labels is None else _label(labels[i]), names[j]) for i, j in first
+        ],
         rows_used=int(rows_used.sum()),
         columns_used=[names[j] for j in np.flatnonzero(cols_used)],
         note=note,
@@ -774,10 +798,13 @@ def data(
             "(BKW use 0.5)."
         )
     condition_target = float(condition_target)
-    Xall, names, dtype = _as_matrix(X, feature_names)
+    encoding_notes: list[str] = []
+    Xall, names, dtype = _as_matrix(X, feature_names, encoding_notes)
     n, p = Xall.shape
-    rows_used, cols_used, nonfinite = _nonfinite_block(Xall, names)
+    labels, kind = _row_labels(X, n)
+    rows_used, cols_used, nonfinite = _nonfinite_block(Xall, names, labels)
     f = _Findings(names)
+    f.notes.extend(encoding_notes)
     rules = _Rules(
         condition_target,
         near_duplicate_tol,
@@ -788,7 +815,7 @@ def data(
     )
     if nonfinite is not None:
         f.notes.append(nonfinite.note)
-        where = ", ".join(f"(row {i}, {c!r})" for i, c in nonfinite.first_positions[:3])
+        where = ", ".join(f"({kind} {i}, {c!r})" for i, c in nonfinite.first_positions[:3])
         f.issue("bad", f"{_entries(nonfinite.count)} in {nonfinite.rows} row(s), first at {where}")
         f.suggest(
             "impute",
@@ -819,11 +846,12 @@ def data(
     if y is not None:
         xv_names = [] if xv_cols is None else [names[j] for j in xv_cols]
         target = _target_summary(y, n, Xv, np.flatnonzero(rows_used), xv_names)
+        target.first_missing = [_label(labels[i]) for i in target.first_missing]
         if target.note:
             f.notes.append(target.note)
         if target.n_missing:
             first = ", ".join(map(str, target.first_missing))
-            f.issue("bad", f"y has {_entries(target.n_missing)}, first at row(s) {first}")
+            f.issue("bad", f"y has {_entries(target.n_missing)}, first at {kind}(s) {first}")
             f.suggest(
                 "fix_target",
                 f"drop or fill the {target.n_missing} row(s) where y is missing (first: {first}).",

@@ -24,6 +24,7 @@ from linml.tabular._prepare import (
     TablePrep,
     check_class_target,
     check_table,
+    numeric_view,
     prepare,
 )
 from linml.tabular._read import read_table, row_label
@@ -42,6 +43,7 @@ __all__ = [
     "TablePrep",
     "check_class_target",
     "check_table",
+    "numeric_view",
     "prepare",
     "read_table",
     "row_label",

@@ -45,6 +45,7 @@ __all__ = [
     "TablePrep",
     "check_class_target",
     "check_table",
+    "numeric_view",
     "prepare",
 ]
 
@@ -605,3 +606,51 @@ def _kinds_of(ct: Any) -> dict[str, list[str]]:
         if key:
             kinds[key] = [str(c) for c in cols]
     return kinds
+
+
+def numeric_view(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """A DataFrame of numbers for diagnosis: missing values kept as ``NaN``, nothing imputed.
+
+    Numeric columns pass unchanged; bools become 0/1; date columns become
+    :class:`DateParts`; text and category columns are one-hot encoded by scikit-learn's
+    ``OneHotEncoder`` (a missing entry is all zeros in that column's indicators, and a
+    ``NaN`` row is not invented); text columns that are identifiers or free text (see
+    :func:`prepare`) are left out. Also returns one note per decision.
+
+    >>> v, notes = numeric_view(pd.DataFrame({"a": [1.0, None], "c": ["x", "y"]}))
+    >>> list(v.columns), notes
+    (['a', 'c_x', 'c_y'], ["one-hot encoded 'c' (2 levels)."])
+    """
+    out: dict[str, Any] = {}
+    notes: list[str] = []
+    n = len(df)
+    for name in df.columns:
+        col = df[name]
+        key = str(name)
+        if pd.api.types.is_bool_dtype(col):
+            out[key] = col.astype(np.float64)
+            continue
+        if pd.api.types.is_numeric_dtype(col):
+            out[key] = col
+            continue
+        role, action = _decide(key, col, n, [], None, [])
+        if role == "numeric":
+            out[key] = Coerce().fit_transform(col.to_frame())[key]
+            if "non-number" in action:
+                notes.append(f"{key!r}: {action}.")
+        elif role == "date":
+            parts = DateParts().fit_transform(col.to_frame())
+            out.update({str(c): parts[c] for c in parts.columns})
+            notes.append(f"date column {key!r} expanded to {', '.join(map(str, parts.columns))}.")
+        elif role == "categorical":
+            strings = as_strings(col).rename(key).to_frame()
+            present = strings[key].notna().to_numpy()
+            enc = OneHotEncoder(sparse_output=False, handle_unknown="ignore")
+            enc.fit(strings.loc[present])
+            codes = enc.transform(strings.fillna("__missing__"))
+            for j, level in enumerate(enc.categories_[0]):
+                out[f"{key}_{level}"] = codes[:, j]
+            notes.append(f"one-hot encoded {key!r} ({len(enc.categories_[0])} levels).")
+        else:
+            notes.append(f"left out {key!r}: {action.removeprefix('dropped (').rstrip(')')}.")
+    return pd.DataFrame(out, index=df.index), notes
