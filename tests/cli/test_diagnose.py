@@ -48,12 +48,14 @@ def test_diagnose_prints_the_report(table):
     assert "exact duplicate columns 'x1', 'x1_again'" in out
     assert "constant column(s) 'one'" in out
     assert "target y (numeric)" in out
-    assert "Ridge(alpha=" in out
+    # the ridge suggestion is the command that fits it, not Python syntax
+    assert "Ridge(alpha=" not in out
+    assert "--model ridge --alpha" in " ".join(out.replace("│", " ").split())
 
 
 def test_diagnose_writes_json(table, tmp_path):
     out = tmp_path / "report.json"
-    result = runner.invoke(app, ["diagnose", str(table), "--target", "price", "--json", str(out)])
+    result = runner.invoke(app, ["diagnose", str(table), "--target", "price", "--report", str(out)])
     assert result.exit_code == 0, result.output
     assert f"wrote {out}" in result.output.replace("\n", "")
     report = json.loads(out.read_text())
@@ -78,7 +80,7 @@ def test_condition_target_option_changes_the_verdict(tmp_path):
     path = tmp_path / "mild.csv"
     pd.DataFrame({"a": a, "b": b, "c": a + b + 0.01 * e}).to_csv(path, index=False)
     off = ["--vif-threshold", "1e12", "--index-threshold", "1e12"]
-    loose = runner.invoke(app, ["diagnose", str(path), *off, "--json", str(tmp_path / "l.json")])
+    loose = runner.invoke(app, ["diagnose", str(path), *off, "--report", str(tmp_path / "l.json")])
     strict = runner.invoke(
         app,
         [
@@ -87,7 +89,7 @@ def test_condition_target_option_changes_the_verdict(tmp_path):
             *off,
             "--condition-target",
             "10",
-            "--json",
+            "--report",
             str(tmp_path / "s.json"),
         ],
     )
@@ -119,14 +121,14 @@ def test_non_numeric_column_is_one_line_error_unless_dropped(tmp_path):
     path = tmp_path / "mixed.csv"
     path.write_text("a,city,b,y\n1,Oslo,3,0\n2,Rome,1,1\n3,Oslo,4,0\n4,Lima,1,1\n")
     out = tmp_path / "r.json"
-    result = runner.invoke(app, ["diagnose", str(path), "--target", "y", "--json", str(out)])
+    result = runner.invoke(app, ["diagnose", str(path), "--target", "y", "--report", str(out)])
     assert result.exit_code == 2
     assert "non-numeric column(s) 'city'" in result.output
     assert "--drop-non-numeric" in result.output
     _no_traceback(result)
     assert not out.exists()
     ok = runner.invoke(
-        app, ["diagnose", str(path), "--target", "y", "--drop-non-numeric", "--json", str(out)]
+        app, ["diagnose", str(path), "--target", "y", "--drop-non-numeric", "--report", str(out)]
     )
     assert ok.exit_code == 0, ok.output
     report = json.loads(out.read_text())
@@ -162,7 +164,7 @@ def test_bad_input_is_one_line_exit_2_without_partial_json(tmp_path, table, args
     if args[0] == "missing.csv":
         args[0] = str(tmp_path / "missing.csv")
     out = tmp_path / "r.json"
-    result = runner.invoke(app, ["diagnose", *args, "--json", str(out)])
+    result = runner.invoke(app, ["diagnose", *args, "--report", str(out)])
     assert result.exit_code == 2, result.output
     assert message in result.output
     _no_traceback(result)
@@ -175,16 +177,36 @@ def test_existing_json_survives_a_failed_run(tmp_path):
     out.write_text('{"previous": true}')
     bad = tmp_path / "bad.csv"
     bad.write_text("a,b\nx,y\n")
-    result = runner.invoke(app, ["diagnose", str(bad), "--json", str(out)])
+    result = runner.invoke(app, ["diagnose", str(bad), "--report", str(out)])
     assert result.exit_code == 2
     assert json.loads(out.read_text()) == {"previous": True}
 
 
-def test_json_into_missing_directory_is_one_line_error(table, tmp_path):
-    result = runner.invoke(app, ["diagnose", str(table), "--json", str(tmp_path / "no" / "r.json")])
+def test_report_into_missing_directory_is_one_line_error(table, tmp_path):
+    result = runner.invoke(
+        app, ["diagnose", str(table), "--report", str(tmp_path / "no" / "r.json")]
+    )
     assert result.exit_code == 2
-    assert "does not exist" in result.output
+    assert "--report" in result.output and "does not exist" in result.output
+    assert "Errno" not in result.output
     _no_traceback(result)
+
+
+def test_json_flag_prints_one_object_on_stdout(table, tmp_path):
+    out = tmp_path / "r.json"
+    result = runner.invoke(
+        app, ["diagnose", str(table), "--target", "price", "--json", "--report", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["command"] == "diagnose"
+    assert report["feature_names"] == ["x1", "x2", "x3", "x1_again", "one"]
+    assert report["severity"] == "bad" and report["target_column"] == "price"
+    assert f"wrote {out}" in result.stderr.replace("\n", "")
+    saved = json.loads(out.read_text())
+    assert saved["duplicate_groups"] == report["duplicate_groups"] == [["x1", "x1_again"]]
+    ridge = [s for s in report["suggestions"] if s["action"] == "ridge"]
+    assert ridge and "--model ridge --alpha" in ridge[0]["message"]
 
 
 def test_help_has_an_example():
@@ -212,7 +234,7 @@ def test_longley_names_the_dependency_with_vif_and_condition_index(tmp_path):
     """Acceptance of issue 12: Longley was reported with no collinearity."""
     out = tmp_path / "r.json"
     result = runner.invoke(
-        app, ["diagnose", str(_longley_csv(tmp_path)), "--target", "TOTEMP", "--json", str(out)]
+        app, ["diagnose", str(_longley_csv(tmp_path)), "--target", "TOTEMP", "--report", str(out)]
     )
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.replace("│", " ").split())  # undo Rich's boxes and wrapping
@@ -275,7 +297,7 @@ def test_vif_and_bkw_thresholds_are_options(tmp_path):
     a, b, e = rng.standard_normal((3, 200))
     path = tmp_path / "mild.csv"
     pd.DataFrame({"a": a, "b": b, "c": a + b + 0.01 * e}).to_csv(path, index=False)
-    result = runner.invoke(app, ["diagnose", str(path), "--json", str(tmp_path / "d.json")])
+    result = runner.invoke(app, ["diagnose", str(path), "--report", str(tmp_path / "d.json")])
     assert result.exit_code == 0
     report = json.loads((tmp_path / "d.json").read_text())
     assert report["severity"] == "warn" and report["dependencies"]

@@ -125,3 +125,18 @@ def test_bad_inputs(tmp_path):
     assert result.exit_code == 2 and "rank=0" in result.output
     result = runner.invoke(app, ["recommend", "top", str(tmp_path / "nope.npz"), "--user", "1"])
     assert result.exit_code == 2 and "no such file" in result.output
+
+
+def test_eval_rank_and_cut_off_are_separate_options(tmp_path):
+    """`-k` meant the cut-off in eval and the rank elsewhere; now --rank and --at."""
+    import json
+
+    args = ["recommend", "eval", "--model", "implicit", "--rank", "8", "--at", "5"]
+    result = runner.invoke(app, [*args, "--folds", "2", "--n-iter", "2", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert (data["rank"], data["at"]) == (8, 5)
+    assert {"precision@5", "recall@5", "ndcg@5"} <= set(data["scores"])
+    for old in (["eval", "-k", "5"], ["fit", "-k", "3", "--out", str(tmp_path / "m.npz")]):
+        result = runner.invoke(app, ["recommend", *old])
+        assert result.exit_code == 2 and "No such option: -k" in result.output

@@ -109,3 +109,98 @@ def test_existing_output_untouched_on_failure(diabetes_csv, tmp_path):
         app, ["regress", str(diabetes_csv), "-t", "target", "-m", "nope", "--out", str(out)]
     )
     assert result.exit_code == 2 and out.read_text() == "keep me"
+
+
+def _scores_row(output, label):
+    line = next(line for line in output.splitlines() if line.startswith(f"│ {label}"))
+    return [float(c) for c in line.strip("│").split("│")[1:]]
+
+
+def test_reports_mae_and_the_mean_only_baseline(diabetes_csv):
+    result = runner.invoke(app, ["regress", str(diabetes_csv), "-t", "target", "--seed", "1"])
+    assert result.exit_code == 0, result.output
+    assert "MAE" in result.stdout
+    r2, rmse, mae = _scores_row(result.stdout, "ols")
+    b_r2, b_rmse, b_mae = _scores_row(result.stdout, "baseline: training mean")
+    # the baseline predicts the training mean for every held-out row
+    _, y = load_diabetes(return_X_y=True)
+    perm = np.random.default_rng(1).permutation(len(y))
+    test, train = perm[: round(0.2 * len(y))], perm[round(0.2 * len(y)) :]
+    resid = y[test] - y[train].mean()
+    assert b_rmse == pytest.approx(np.sqrt(np.mean(resid**2)), rel=1e-3)
+    assert b_mae == pytest.approx(np.mean(np.abs(resid)), rel=1e-3)
+    assert b_r2 <= 0.01 < r2 and rmse < b_rmse and mae < b_mae
+
+
+@pytest.fixture
+def wide_csv(tmp_path):
+    """60 features; coefficient j is j, so the largest |coef| are x59, x58, …"""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((300, 60))
+    frame = pd.DataFrame(X, columns=[f"x{j}" for j in range(60)])
+    frame["y"] = X @ np.arange(60.0) + 0.01 * rng.standard_normal(300)
+    path = tmp_path / "wide.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_wide_coefficients_show_the_top_20_and_write_all(wide_csv, tmp_path):
+    coef_out = tmp_path / "coef.csv"
+    result = runner.invoke(
+        app,
+        ["regress", str(wide_csv), "-t", "y", "--coef-out", str(coef_out)],
+        env={"COLUMNS": "120"},
+    )
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    shown = [line.split("│")[1].strip() for line in out.splitlines() if line.startswith("│ x")]
+    assert shown == [f"x{j}" for j in range(59, 39, -1)]  # by |coef|, largest first
+    assert "… and 40 more (full table: --coef-out FILE / --json)" in out
+    table = pd.read_csv(coef_out)
+    assert list(table.columns) == ["feature", "coef"] and len(table) == 61
+    assert table["feature"].iloc[-1] == "(intercept)"
+    np.testing.assert_allclose(table["coef"].iloc[:60], np.arange(60.0), atol=1e-2)
+    assert f"wrote {coef_out}" in out
+
+
+def test_narrow_coefficients_keep_column_order(diabetes_csv):
+    result = runner.invoke(app, ["regress", str(diabetes_csv), "-t", "target"])
+    shown = [line.split("│")[1].strip() for line in result.stdout.splitlines() if "│" in line]
+    assert [s for s in shown if s in ("age", "bmi", "s6")] == ["age", "bmi", "s6"]
+    assert "more (full table" not in result.stdout
+
+
+def test_standardize_fits_on_training_scaled_features(diabetes_csv, tmp_path):
+    import json
+
+    from linml.linear_model import Ridge
+
+    result = runner.invoke(
+        app,
+        ["regress", str(diabetes_csv), "-t", "target", "-m", "ridge", "--standardize", "--json"],
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["standardized"] is True
+    X, y = load_diabetes(return_X_y=True)
+    perm = np.random.default_rng(0).permutation(len(y))
+    train = perm[round(0.2 * len(y)) :]
+    mu, sd = X[train].mean(axis=0), X[train].std(axis=0)
+    model = Ridge(alpha=1.0).fit((X[train] - mu) / sd, y[train])
+    np.testing.assert_allclose(list(data["coefficients"].values()), model.coef_, rtol=1e-8)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--model", "ols", "--alpha", "1"],
+            "--alpha applies to --model elasticnet or lasso or ridge, not 'ols'",
+        ),
+        (["--model", "ridge", "--max-iter", "5"], "--max-iter applies to --model"),
+    ],
+)
+def test_options_of_other_models_are_refused(diabetes_csv, args, message):
+    result = runner.invoke(app, ["regress", str(diabetes_csv), "-t", "target", *args])
+    assert result.exit_code == 2
+    assert message in result.stderr

@@ -18,12 +18,60 @@ class ModelSpec:
 
     build: Callable[[dict[str, Any]], Any]
     help: str
-    #: model-specific command-line options the builder reads (``classify`` refuses the rest)
+    #: model-specific command-line options the builder reads (``regress``/``classify`` refuse
+    #: the others for this model, see :func:`misplaced_options`)
     options: frozenset[str] = frozenset()
 
 
 REGRESSORS: dict[str, ModelSpec] = {}
 CLASSIFIERS: dict[str, ModelSpec] = {}
+
+# Choices of the options, spelled here so ``--help`` lists them without importing the
+# estimators (tests/cli/test_help.py checks them against the library's own constants).
+OLS_SOLVERS = ("auto", "qr", "cholesky", "svd", "gd")
+RIDGE_SOLVERS = ("auto", "cholesky", "svd")
+SVC_KERNELS = ("rbf", "linear", "poly", "sigmoid")
+
+
+def choices(names: Any) -> str:
+    """``a, b or c``: the choices of an option, for help text and errors."""
+    names = list(names)
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+def model_help(registry: dict[str, ModelSpec]) -> str:
+    """``--model`` help listing every registered name with its one-line description."""
+    listed = "; ".join(f"{name}: {spec.help}" for name, spec in registry.items())
+    return f"One of {choices(registry)} — {listed}."
+
+
+def unknown_model(registry: dict[str, ModelSpec], model: str) -> str:
+    """The error for a ``--model`` name that is not registered."""
+    known = ", ".join(sorted(registry)) or "none registered"
+    return f"unknown --model {model!r}; choose one of: {known}."
+
+
+def misplaced_options(
+    registry: dict[str, ModelSpec], model: str, opts: dict[str, Any]
+) -> str | None:
+    """The error for a model-specific option given to a model that ignores it (or None)."""
+    spec = registry[model]
+    for name, value in opts.items():
+        if value is not None and name in _MODEL_OPTIONS and name not in spec.options:
+            users = sorted(m for m, s in registry.items() if name in s.options)
+            flag = "--" + name.replace("_", "-")
+            return (
+                f"{flag} applies to --model {' or '.join(users)}, not {model!r}; "
+                "drop it or choose that model."
+            )
+    return None
+
+
+#: options that belong to some models only (the rest — seed, split — apply to all)
+_MODEL_OPTIONS = frozenset(
+    {"kernel", "C", "gamma", "hidden", "epochs", "learning_rate", "max_iter"}
+    | {"alpha", "alphas", "l1_ratio", "solver"}
+)
 
 
 def _build_svc(opts: dict[str, Any]) -> Any:
@@ -41,6 +89,8 @@ def _build_svc(opts: dict[str, Any]) -> Any:
             kwargs["gamma"] = float(gamma)
         except ValueError:
             kwargs["gamma"] = gamma  # 'scale' / 'auto'; anything else is rejected by SVC
+    if opts.get("max_iter") is not None:
+        kwargs["max_iter"] = int(opts["max_iter"])
     if opts.get("seed") is not None:
         kwargs["random_state"] = int(opts["seed"])
     return SVC(**kwargs)
@@ -48,8 +98,8 @@ def _build_svc(opts: dict[str, Any]) -> Any:
 
 CLASSIFIERS["svc"] = ModelSpec(
     _build_svc,
-    "kernel SVM (SMO); options --kernel, --C, --gamma",
-    frozenset({"kernel", "C", "gamma"}),
+    f"kernel SVM (SMO); options --kernel {'|'.join(SVC_KERNELS)}, --C, --gamma, --max-iter",
+    frozenset({"kernel", "C", "gamma", "max_iter"}),
 )
 
 
@@ -61,7 +111,7 @@ def _build_lda(opts: dict[str, Any]) -> Any:
 
 
 def _build_mlp(opts: dict[str, Any]) -> Any:
-    """MLPClassifier from --hidden (e.g. "256,128"), --epochs and --seed."""
+    """MLPClassifier from --hidden (e.g. "256,128"), --epochs, --learning-rate and --seed."""
     from linml.exceptions import LinmlInputError
     from linml.neural import MLPClassifier
 
@@ -79,6 +129,8 @@ def _build_mlp(opts: dict[str, Any]) -> Any:
         kwargs["hidden_layer_sizes"] = sizes
     if opts.get("epochs") is not None:
         kwargs["epochs"] = int(opts["epochs"])
+    if opts.get("learning_rate") is not None:
+        kwargs["learning_rate"] = float(opts["learning_rate"])
     if opts.get("seed") is not None:
         kwargs["random_state"] = int(opts["seed"])
     return MLPClassifier(**kwargs)
@@ -86,8 +138,8 @@ def _build_mlp(opts: dict[str, Any]) -> Any:
 
 CLASSIFIERS["mlp"] = ModelSpec(
     _build_mlp,
-    "multi-layer perceptron (NumPy backprop); options --hidden 256,128, --epochs",
-    frozenset({"hidden", "epochs"}),
+    "multi-layer perceptron (NumPy backprop); options --hidden 256,128, --epochs, --learning-rate",
+    frozenset({"hidden", "epochs", "learning_rate"}),
 )
 
 
@@ -97,22 +149,30 @@ CLASSIFIERS["lda"] = ModelSpec(
 
 
 def _build_logistic(opts: dict[str, Any]) -> Any:
-    """LogisticRegression from --C (inverse ℓ2 penalty, default 1.0); solver by shape."""
+    """LogisticRegression from --C (inverse ℓ2 penalty, default 1.0) and --max-iter."""
     from linml.linear_model import LogisticRegression
 
-    return LogisticRegression(C=1.0 if opts.get("C") is None else float(opts["C"]))
+    kwargs: dict[str, Any] = {"C": 1.0 if opts.get("C") is None else float(opts["C"])}
+    if opts.get("max_iter") is not None:
+        kwargs["max_iter"] = int(opts["max_iter"])
+    return LogisticRegression(**kwargs)
 
 
 CLASSIFIERS["logistic"] = ModelSpec(
-    _build_logistic, "logistic regression (Newton/IRLS or L-BFGS); option --C", frozenset({"C"})
+    _build_logistic,
+    "logistic regression (Newton/IRLS or L-BFGS); options --C, --max-iter",
+    frozenset({"C", "max_iter"}),
 )
 
 
 def _build_ols(opts: dict[str, Any]) -> Any:
-    """LinearRegression from --solver (auto, qr, cholesky, svd, gd)."""
+    """LinearRegression from --solver (auto, qr, cholesky, svd, gd) and --max-iter (gd)."""
     from linml.linear_model import LinearRegression
 
-    return LinearRegression(solver=opts.get("solver") or "auto")
+    kwargs: dict[str, Any] = {"solver": opts.get("solver") or "auto"}
+    if opts.get("max_iter") is not None:
+        kwargs["max_iter"] = int(opts["max_iter"])
+    return LinearRegression(**kwargs)
 
 
 def _build_ridge(opts: dict[str, Any]) -> Any:
@@ -131,28 +191,50 @@ def _build_ridgecv(opts: dict[str, Any]) -> Any:
     return RidgeCV(alphas=tuple(alphas) if alphas else (0.1, 1.0, 10.0))
 
 
-REGRESSORS["ols"] = ModelSpec(_build_ols, "least squares; option --solver auto|qr|cholesky|svd|gd")
-REGRESSORS["ridge"] = ModelSpec(_build_ridge, "ridge (ℓ2); --alpha, --solver auto|cholesky|svd")
-REGRESSORS["ridgecv"] = ModelSpec(_build_ridgecv, "ridge with α by leave-one-out; option --alphas")
+REGRESSORS["ols"] = ModelSpec(
+    _build_ols,
+    f"least squares; options --solver {'|'.join(OLS_SOLVERS)}, --max-iter (gd)",
+    frozenset({"solver", "max_iter"}),
+)
+REGRESSORS["ridge"] = ModelSpec(
+    _build_ridge,
+    f"ridge (ℓ2); options --alpha, --solver {'|'.join(RIDGE_SOLVERS)}",
+    frozenset({"alpha", "solver"}),
+)
+REGRESSORS["ridgecv"] = ModelSpec(
+    _build_ridgecv, "ridge with α by leave-one-out; option --alphas", frozenset({"alphas"})
+)
 
 
 def _build_lasso(opts: dict[str, Any]) -> Any:
-    """Lasso from --alpha (default 1.0); the selected features appear in the explanation."""
+    """Lasso from --alpha (default 1.0) and --max-iter; the selected features are explained."""
     from linml.linear_model import Lasso
 
-    return Lasso(alpha=1.0 if opts.get("alpha") is None else float(opts["alpha"]))
+    kwargs: dict[str, Any] = {"alpha": 1.0 if opts.get("alpha") is None else float(opts["alpha"])}
+    if opts.get("max_iter") is not None:
+        kwargs["max_iter"] = int(opts["max_iter"])
+    return Lasso(**kwargs)
 
 
 def _build_elasticnet(opts: dict[str, Any]) -> Any:
-    """ElasticNet from --alpha (default 1.0) and --l1-ratio (default 0.5)."""
+    """ElasticNet from --alpha (default 1.0), --l1-ratio (default 0.5) and --max-iter."""
     from linml.linear_model import ElasticNet
 
     alpha = 1.0 if opts.get("alpha") is None else float(opts["alpha"])
     l1_ratio = 0.5 if opts.get("l1_ratio") is None else float(opts["l1_ratio"])
-    return ElasticNet(alpha=alpha, l1_ratio=l1_ratio)
+    kwargs: dict[str, Any] = {"alpha": alpha, "l1_ratio": l1_ratio}
+    if opts.get("max_iter") is not None:
+        kwargs["max_iter"] = int(opts["max_iter"])
+    return ElasticNet(**kwargs)
 
 
-REGRESSORS["lasso"] = ModelSpec(_build_lasso, "Lasso (ℓ1, selects features); option --alpha")
+REGRESSORS["lasso"] = ModelSpec(
+    _build_lasso,
+    "Lasso (ℓ1, selects features); options --alpha, --max-iter",
+    frozenset({"alpha", "max_iter"}),
+)
 REGRESSORS["elasticnet"] = ModelSpec(
-    _build_elasticnet, "elastic net (ℓ1 + ℓ2); options --alpha, --l1-ratio"
+    _build_elasticnet,
+    "elastic net (ℓ1 + ℓ2); options --alpha, --l1-ratio, --max-iter",
+    frozenset({"alpha", "l1_ratio", "max_iter"}),
 )

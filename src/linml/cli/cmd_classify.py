@@ -1,18 +1,226 @@
-"""``linml classify``: fit a classifier from the registry on a table, score a held-out split."""
+"""``linml classify``: fit a classifier from the registry on a table, score a held-out split.
+
+The report: accuracy, balanced accuracy and log loss (models with ``predict_proba``) on the
+held-out split, the majority-class baseline, a confusion matrix (rows true, columns
+predicted) and per-class precision, recall, F1 and support.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
 
-from linml.cli._common import console, fail, friendly_errors
+from linml.cli._common import (
+    MAX_ROWS,
+    Hints,
+    console,
+    emit_json,
+    escape,
+    fail,
+    fitting,
+    friendly_errors,
+    json_option,
+    print_more,
+    progress,
+    quiet_option,
+)
+from linml.cli._models import (
+    CLASSIFIERS,
+    SVC_KERNELS,
+    misplaced_options,
+    model_help,
+    unknown_model,
+)
+
+#: the library's suggestions, said in classify's flags
+HINTS = Hints(
+    flags={
+        "C": "--C",
+        "gamma": "--gamma",
+        "kernel": "--kernel",
+        "epochs": "--epochs",
+        "learning_rate": "--learning-rate",
+        "max_iter": "--max-iter",
+        "hidden_layer_sizes": "--hidden",
+    },
+    phrases=(
+        (
+            r"learning_rate=([\w.+-]+) is too large for optimizer='(\w+)' — try ([\w.+-]+)",
+            r"--learning-rate \1 is too large for the \2 optimizer — try --learning-rate \3",
+        ),
+        (r"\s*\((?:e\.g\. )?(?:sklearn )?StandardScaler(?: in a Pipeline)?\)", " (--standardize)"),
+        (
+            r"Standardizing X and setting max_grad_norm also help\.",
+            "Keeping --standardize on also helps.",
+        ),
+        (r"\bstandardize X\b", "keep --standardize on"),
+        (r"\b(lower|smaller) C\b", r"\1 --C"),
+    ),
+)
+
+#: a numeric target with more distinct non-integer values than this is a measurement
+_MAX_FLOAT_CLASSES = 10
+#: … and so is one with more distinct values than this that are over half the rows
+_MAX_CLASSES = 50
+
+
+def looks_continuous(y: Any) -> bool:
+    """Whether a target column holds measurements (for ``linml regress``), not class labels.
+
+    The rule: ``y`` is numeric and either
+
+    * has non-integer values and more than 10 distinct values (``2.5, 3.1, …``), or
+    * has more than 50 distinct values and they are more than half the rows (an integer
+      count or an amount in cents, where nearly every row is its own "class").
+
+    Missing values are ignored. Integer labels such as ``0..9`` and strings are classes.
+
+    >>> import numpy as np
+    >>> looks_continuous(np.linspace(0, 1, 40)), looks_continuous(np.arange(40) % 3)
+    (True, False)
+    """
+    import numpy as np
+    import pandas as pd
+
+    values = pd.Series(y)
+    if values.dtype == bool or not pd.api.types.is_numeric_dtype(values):
+        return False
+    values = values.dropna().to_numpy(dtype=np.float64)
+    distinct = np.unique(values).size
+    non_integer = bool(np.any(values != np.round(values)))
+    if non_integer and distinct > _MAX_FLOAT_CLASSES:
+        return True
+    return distinct > _MAX_CLASSES and distinct > values.size / 2
+
+
+def _metrics(estimator: Any, X_te: Any, y_te: Any, labels: Any, y_tr: Any) -> dict[str, Any]:
+    """Held-out scores, confusion matrix, per-class table and the majority-class baseline."""
+    import numpy as np
+    from sklearn.metrics import confusion_matrix, log_loss, precision_recall_fscore_support
+
+    pred = estimator.predict(X_te)
+    precision, recall, f1, support = precision_recall_fscore_support(
+        y_te, pred, labels=labels, zero_division=0
+    )
+    present = support > 0  # balanced accuracy: the mean recall over the classes in y_te
+    proba = None
+    if hasattr(estimator, "predict_proba"):
+        try:
+            proba = estimator.predict_proba(X_te)
+        except AttributeError:  # e.g. a model whose probabilities are switched off
+            proba = None
+
+    classes = np.asarray(getattr(estimator, "classes_", labels))
+
+    def _log_loss(P: Any) -> float | None:
+        try:
+            return float(log_loss(y_te, P, labels=classes))
+        except ValueError:  # a test label the model never saw
+            return None
+
+    train_labels, train_counts = np.unique(y_tr, return_counts=True)
+    majority = train_labels[int(np.argmax(train_counts))]
+    prior = np.array([np.mean(y_tr == c) for c in classes])
+    majority_recall = [1.0 if c == majority else 0.0 for c, s in zip(labels, support) if s > 0]
+    return {
+        "scores": {
+            "accuracy": float(np.mean(pred == y_te)),
+            "balanced_accuracy": float(np.mean(recall[present])),
+            "log_loss": None if proba is None else _log_loss(proba),
+        },
+        "baseline": {
+            "strategy": "majority class",
+            "class": str(majority),
+            "accuracy": float(np.mean(y_te == majority)),
+            "balanced_accuracy": float(np.mean(majority_recall)),
+            "log_loss": _log_loss(np.tile(prior, (len(y_te), 1))),
+        },
+        "confusion_matrix": {
+            "labels": [str(c) for c in labels],
+            "matrix": confusion_matrix(y_te, pred, labels=labels).tolist(),
+        },
+        "per_class": {
+            str(c): {
+                "precision": float(precision[i]),
+                "recall": float(recall[i]),
+                "f1": float(f1[i]),
+                "support": int(support[i]),
+            }
+            for i, c in enumerate(labels)
+        },
+    }
+
+
+def _details(estimator: Any) -> dict[str, Any]:
+    """What the fitted model says about its solve (solver, iterations, support vectors)."""
+    import numpy as np
+
+    out: dict[str, Any] = {}
+    if hasattr(estimator, "solver_") and hasattr(estimator, "grad_norms_"):
+        out["solver"] = str(estimator.solver_)
+        out["n_iter"] = int(np.max(estimator.n_iter_))
+    if hasattr(estimator, "support_"):
+        out["support_vectors"] = int(estimator.support_.size)
+        out["smo_iterations"] = int(np.sum(estimator.n_iter_))
+    return out
+
+
+def _print_report(model: str, info: dict[str, Any]) -> None:
+    n_classes = len(info["classes"])
+    scores, baseline = info["scores"], info["baseline"]
+    table = Table(title=f"linml classify — {model}")
+    table.add_column("quantity")
+    table.add_column("value", justify="right")
+    table.add_row("train / test samples", f"{info['n_train']} / {info['n_test']}")
+    table.add_row("classes", str(n_classes))
+    table.add_row("held-out accuracy", f"{scores['accuracy']:.4f}")
+    table.add_row("held-out balanced accuracy", f"{scores['balanced_accuracy']:.4f}")
+    if scores["log_loss"] is not None:
+        table.add_row("held-out log loss", f"{scores['log_loss']:.4f}")
+    table.add_row(
+        escape(f"baseline accuracy (always {baseline['class']!r})"), f"{baseline['accuracy']:.4f}"
+    )
+    details = info["details"]
+    if "solver" in details:
+        table.add_row("solver", escape(f"{details['solver']} ({details['n_iter']} it.)"))
+    if "support_vectors" in details:
+        table.add_row("support vectors", str(details["support_vectors"]))
+        table.add_row("SMO iterations", str(details["smo_iterations"]))
+    console.print(table)
+
+    labels = info["confusion_matrix"]["labels"]
+    if n_classes <= MAX_ROWS:
+        cm = Table(title="confusion matrix")
+        cm.add_column("true \\ predicted")
+        for label in labels:
+            cm.add_column(escape(label), justify="right")
+        for label, row in zip(labels, info["confusion_matrix"]["matrix"], strict=True):
+            cm.add_row(escape(label), *map(str, row))
+        console.print(cm)
+    per = Table(title="per class (held-out split)")
+    per.add_column("class")
+    for name in ("precision", "recall", "F1", "support"):
+        per.add_column(name, justify="right")
+    for label in labels[:MAX_ROWS]:
+        m = info["per_class"][label]
+        per.add_row(
+            escape(label),
+            f"{m['precision']:.4f}",
+            f"{m['recall']:.4f}",
+            f"{m['f1']:.4f}",
+            str(m["support"]),
+        )
+    console.print(per)
+    if n_classes > MAX_ROWS:
+        print_more(n_classes - MAX_ROWS, "--json; the confusion matrix too")
 
 
 def register(app: typer.Typer) -> None:
     @app.command()
-    @friendly_errors
+    @friendly_errors(hints=HINTS)
     def classify(
         file: Path = typer.Argument(..., help="CSV, TSV, Parquet or NPZ table."),
         target: str = typer.Option(..., "--target", "-t", help="Column holding the class."),
@@ -20,41 +228,81 @@ def register(app: typer.Typer) -> None:
             "logistic",
             "--model",
             "-m",
-            help="Classifier name (see --help). Default logistic: the first model to fit — "
-            "no kernel or scale to choose, probabilities, one Newton solve per step.",
+            help=model_help(CLASSIFIERS)
+            + " The default, logistic, is the first model to fit: no kernel or scale to "
+            "choose, probabilities, one Newton solve per step.",
         ),
-        kernel: str = typer.Option(None, "--kernel", help="SVC kernel: rbf, linear, poly…"),
+        kernel: str = typer.Option(
+            None, "--kernel", help=f"SVC kernel: {', '.join(SVC_KERNELS)} (default rbf)."
+        ),
         C: float = typer.Option(
-            None, "--C", help="Inverse penalty C > 0 (SVC margin price; logistic 1/λ)."
+            None, "--C", help="Inverse penalty C > 0 (SVC margin price; logistic 1/λ; default 1)."
         ),
-        gamma: str = typer.Option(None, "--gamma", help="Kernel scale: scale, auto or a number."),
+        gamma: str = typer.Option(
+            None, "--gamma", help="SVC kernel scale: scale, auto or a number > 0 (default scale)."
+        ),
         hidden: str = typer.Option(None, "--hidden", help="MLP hidden sizes, e.g. 64,32."),
-        epochs: int = typer.Option(None, "--epochs", help="MLP training epochs."),
+        epochs: int = typer.Option(None, "--epochs", help="MLP training epochs (default 200)."),
+        learning_rate: float = typer.Option(
+            None, "--learning-rate", help="MLP optimizer step size > 0 (default 0.001)."
+        ),
+        max_iter: int = typer.Option(
+            None,
+            "--max-iter",
+            help="Iteration budget: logistic (default 100), svc SMO steps (default max(1e7, 100n)).",
+        ),
         test_size: float = typer.Option(0.25, "--test-size", help="Held-out share in (0, 1)."),
         seed: int = typer.Option(0, "--seed", help="Seed of the split and the model."),
         standardize: bool = typer.Option(
             True, "--standardize/--no-standardize", help="Scale features by the training split."
         ),
+        as_json: bool = json_option(),
+        quiet: bool = quiet_option(),
     ) -> None:
-        """Fit a classifier on FILE and report accuracy on a held-out split.
+        """Fit a classifier on FILE; report held-out accuracy, balanced accuracy, log loss, the
+        majority-class baseline, a confusion matrix and per-class precision/recall/F1.
+
+        A numeric target that looks like a measurement is refused (use linml regress).
 
         Example: [bold]linml classify wine.csv --target class --model svc --kernel rbf --C 1[/]
         """
+        if model not in CLASSIFIERS:
+            fail(unknown_model(CLASSIFIERS, model))
+        if not 0.0 < test_size < 1.0:
+            fail(f"--test-size={test_size} must be in (0, 1), e.g. 0.25.")
+        opts = {
+            "kernel": kernel,
+            "C": C,
+            "gamma": gamma,
+            "hidden": hidden,
+            "epochs": epochs,
+            "learning_rate": learning_rate,
+            "max_iter": max_iter,
+        }
+        misplaced = misplaced_options(CLASSIFIERS, model, opts)
+        if misplaced:
+            fail(misplaced)
+
         import numpy as np
         from sklearn.model_selection import train_test_split
 
-        from linml.cli._models import CLASSIFIERS
         from linml.datasets import load_table, table_to_xy
 
-        if model not in CLASSIFIERS:
-            known = ", ".join(sorted(CLASSIFIERS)) or "none registered"
-            fail(f"unknown --model {model!r}; choose one of: {known}.")
-        if not 0.0 < test_size < 1.0:
-            fail(f"--test-size={test_size} must be in (0, 1), e.g. 0.25.")
-        X, y, _ = table_to_xy(load_table(file), target)
-        classes, counts = np.unique(y.astype(str), return_counts=True)
-        if classes.size < 2:
-            fail(f"target column {target!r} holds one class only ({classes[0]}); need two.")
+        X, y, names = table_to_xy(load_table(file), target)
+        if looks_continuous(y):
+            distinct = np.unique(y[~np.isnan(y.astype(np.float64))]).size
+            fail(
+                f"target column {target!r} looks continuous ({distinct} distinct values in "
+                f"{len(y)} rows), not a class label; to predict numbers use "
+                f"linml regress {file} --target {target}."
+            )
+        try:
+            labels, counts = np.unique(y, return_counts=True)
+        except TypeError:  # mixed types (numbers and strings) in an object column
+            y = y.astype(str)
+            labels, counts = np.unique(y, return_counts=True)
+        if labels.size < 2:
+            fail(f"target column {target!r} holds one class only ({labels[0]}); need two.")
         stratify = y if counts.min() >= 2 else None
         X_tr, X_te, y_tr, y_te = train_test_split(
             X, y, test_size=test_size, random_state=seed, stratify=stratify
@@ -64,34 +312,24 @@ def register(app: typer.Typer) -> None:
             sd = X_tr.std(axis=0)
             sd[sd == 0.0] = 1.0  # constant column: leave it at 0 instead of dividing by 0
             X_tr, X_te = (X_tr - mu) / sd, (X_te - mu) / sd
-        opts = {
-            "kernel": kernel,
-            "C": C,
-            "gamma": gamma,
-            "hidden": hidden,
-            "epochs": epochs,
-            "seed": seed,
+        estimator = CLASSIFIERS[model].build({**opts, "seed": seed})
+        with progress(fitting(model, X_tr.shape), quiet=quiet or as_json):
+            estimator.fit(X_tr, y_tr)
+        info: dict[str, Any] = {
+            "command": "classify",
+            "file": str(file),
+            "target": target,
+            "model": model,
+            "estimator": type(estimator).__name__,
+            "n_train": len(y_tr),
+            "n_test": len(y_te),
+            "n_features": len(names),
+            "standardized": standardize,
+            "classes": [str(c) for c in labels],
+            **_metrics(estimator, X_te, y_te, labels, y_tr),
+            "details": _details(estimator),
         }
-        spec = CLASSIFIERS[model]
-        for name, value in opts.items():
-            if value is not None and name != "seed" and name not in spec.options:
-                users = sorted(m for m, s in CLASSIFIERS.items() if name in s.options)
-                fail(
-                    f"--{name} applies to --model {' or '.join(users)}, not {model!r}; "
-                    "drop it or choose that model."
-                )
-        estimator = spec.build(opts)
-        estimator.fit(X_tr, y_tr)
-        accuracy = float(np.mean(estimator.predict(X_te) == y_te))
-        table = Table(title=f"linml classify — {model}")
-        table.add_column("quantity")
-        table.add_column("value", justify="right")
-        table.add_row("train / test samples", f"{len(y_tr)} / {len(y_te)}")
-        table.add_row("classes", str(classes.size))
-        table.add_row("held-out accuracy", f"{accuracy:.4f}")
-        if hasattr(estimator, "solver_") and hasattr(estimator, "grad_norms_"):
-            table.add_row("solver", f"{estimator.solver_} ({int(np.max(estimator.n_iter_))} it.)")
-        if hasattr(estimator, "support_"):
-            table.add_row("support vectors", str(int(estimator.support_.size)))
-            table.add_row("SMO iterations", str(int(np.sum(estimator.n_iter_))))
-        console.print(table)
+        if as_json:
+            emit_json(info)
+        else:
+            _print_report(model, info)

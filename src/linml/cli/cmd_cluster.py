@@ -7,40 +7,79 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from linml.cli._common import console, fail, friendly_errors
+from linml.cli._common import (
+    MAX_ROWS,
+    PLOT_FORMATS,
+    Hints,
+    check_output_path,
+    console,
+    emit_json,
+    escape,
+    fail,
+    fitting,
+    friendly_errors,
+    json_option,
+    plot_format,
+    print_more,
+    progress,
+    quiet_option,
+    say,
+)
+
+METHODS = ("spectral", "kmeans")
+AFFINITIES = ("nearest_neighbors", "rbf")
+
+#: the library's suggestions, said in cluster's flags
+HINTS = Hints(
+    flags={"n_neighbors": "--n-neighbors", "gamma": "--gamma", "n_clusters": "-k"},
+    phrases=(
+        (r"\s*\((?:e\.g\. )?(?:sklearn )?StandardScaler(?: in a Pipeline)?\)", " (--standardize)"),
+        (r"\bstandardize X\b", "pass --standardize"),
+    ),
+)
 
 
 def register(app: typer.Typer) -> None:
     @app.command()
-    @friendly_errors
+    @friendly_errors(hints=HINTS)
     def cluster(
         file: Path = typer.Argument(..., help="CSV, TSV, Parquet or NPZ table; numeric columns."),
         k: int = typer.Option(3, "--k", "-k", help="Number of clusters."),
-        method: str = typer.Option("spectral", help="spectral or kmeans."),
+        method: str = typer.Option("spectral", help=f"{' or '.join(METHODS)}."),
         affinity: str = typer.Option(
-            "nearest_neighbors", help="rbf or nearest_neighbors (spectral only)."
+            "nearest_neighbors",
+            help=f"Similarity graph, spectral only: {' or '.join(AFFINITIES)}.",
         ),
-        gamma: float = typer.Option(1.0, help="RBF width (affinity rbf)."),
+        gamma: float = typer.Option(1.0, help="RBF width (affinity rbf): exp(−gamma‖xᵢ − xⱼ‖²)."),
         n_neighbors: int = typer.Option(10, help="Neighbours of the k-NN graph."),
         drop: list[str] = typer.Option(None, "--drop", help="Columns to ignore (e.g. a label)."),
         standardize: bool = typer.Option(False, help="Scale columns to unit variance first."),
         seed: int = typer.Option(0, help="Random seed."),
         out: Path = typer.Option(None, "--out", help="Write the input with a 'cluster' column."),
-        plot: Path = typer.Option(None, "--plot", help="PNG scatter of the first two columns."),
+        plot: Path = typer.Option(
+            None,
+            "--plot",
+            help=f"Scatter of the first two columns; format by extension: {', '.join(PLOT_FORMATS)}.",
+        ),
+        as_json: bool = json_option(),
+        quiet: bool = quiet_option(),
     ) -> None:
         """Cluster the rows of FILE by the spectrum of their similarity graph.
 
+        More than 20 clusters: the 20 largest are listed (all: --json).
+
         Example: [bold]linml cluster points.csv --k 2 --method spectral --out labels.csv[/]
         """
-        import numpy as np
-        from sklearn.cluster import KMeans
+        if method not in METHODS:
+            fail(f"--method {method!r} must be 'spectral' or 'kmeans'.")
+        check_output_path(out, "--out")
+        check_output_path(plot, "--plot", PLOT_FORMATS)
 
-        from linml.cluster import SpectralClustering
+        import numpy as np
+
         from linml.datasets import load_table, table_to_xy
         from linml.io import atomic_write
 
-        if method not in ("spectral", "kmeans"):
-            fail(f"--method {method!r} must be 'spectral' or 'kmeans'.")
         df = load_table(file)
         missing = [c for c in drop or [] if c not in df.columns]
         if missing:
@@ -49,32 +88,31 @@ def register(app: typer.Typer) -> None:
         if standardize:
             std = X.std(axis=0)
             X = (X - X.mean(axis=0)) / np.where(std > 0, std, 1.0)
-        if method == "spectral":
-            model = SpectralClustering(
-                k, affinity=affinity, gamma=gamma, n_neighbors=n_neighbors, random_state=seed
-            ).fit(X)
-        else:
-            model = KMeans(k, n_init=10, random_state=seed).fit(X)
+        with progress(fitting(method, X.shape), quiet=quiet or as_json):
+            if method == "spectral":
+                from linml.cluster import SpectralClustering
+
+                model = SpectralClustering(
+                    k, affinity=affinity, gamma=gamma, n_neighbors=n_neighbors, random_state=seed
+                ).fit(X)
+            else:
+                from sklearn.cluster import KMeans
+
+                model = KMeans(k, n_init=10, random_state=seed).fit(X)
         labels = model.labels_
-        table = Table(title=f"{method} clustering of {X.shape[0]} rows × {X.shape[1]} columns")
-        table.add_column("cluster", justify="right")
-        table.add_column("size", justify="right")
-        for c, size in enumerate(np.bincount(labels, minlength=k)):
-            table.add_row(str(c), str(size))
-        console.print(table)
-        if method == "spectral":
-            w = model.eigenvalues_
-            console.print(
-                "smallest eigenvalues of L_sym: "
-                + ", ".join(f"{v:.3g}" for v in w)
-                + (f"  (eigengap λ{k + 1} − λ{k} = {w[k] - w[k - 1]:.3g})" if w.size > k else "")
-            )
+        sizes = np.bincount(labels, minlength=k)
+        eigenvalues = model.eigenvalues_ if method == "spectral" else None
+        eigengap = (
+            float(eigenvalues[k] - eigenvalues[k - 1])
+            if eigenvalues is not None and eigenvalues.size > k
+            else None
+        )
         if out is not None:
             with atomic_write(out, "w") as handle:
                 df.assign(cluster=labels).to_csv(handle, index=False)
-            console.print(f"wrote {out}")
+            say(f"wrote {out}", as_json=as_json)
         if plot is not None:
-            from linml.report.figures import new_figure, png_bytes
+            from linml.report.figures import figure_bytes, new_figure
 
             fig, ax = new_figure()
             ax.scatter(
@@ -87,7 +125,49 @@ def register(app: typer.Typer) -> None:
             ax.set(
                 xlabel=names[0], ylabel=names[1] if len(names) > 1 else "", title=f"{method}, k={k}"
             )
-            data = png_bytes(fig)
+            data = figure_bytes(fig, plot_format(plot))
             with atomic_write(plot) as handle:
                 handle.write(data)
-            console.print(f"wrote {plot}")
+            say(f"wrote {plot}", as_json=as_json)
+
+        if as_json:
+            emit_json(
+                {
+                    "command": "cluster",
+                    "file": str(file),
+                    "method": method,
+                    "affinity": affinity if method == "spectral" else None,
+                    "k": k,
+                    "n_samples": X.shape[0],
+                    "n_features": X.shape[1],
+                    "features": names,
+                    "standardized": standardize,
+                    "cluster_sizes": sizes,
+                    "eigenvalues": eigenvalues,
+                    "eigengap": eigengap,
+                    "inertia": float(model.inertia_) if method == "kmeans" else None,
+                }
+            )
+            return
+        table = Table(title=f"{method} clustering of {X.shape[0]} rows × {X.shape[1]} columns")
+        table.add_column("cluster", justify="right")
+        table.add_column("size", justify="right")
+        wide = k > MAX_ROWS
+        order = np.argsort(-sizes, kind="stable")[:MAX_ROWS] if wide else range(k)
+        for c in order:
+            table.add_row(str(c), str(sizes[c]))
+        console.print(table)
+        if wide:
+            print_more(k - MAX_ROWS, "--json")
+        if eigenvalues is not None:
+            console.print(
+                escape(
+                    "smallest eigenvalues of L_sym: "
+                    + ", ".join(f"{v:.3g}" for v in eigenvalues)
+                    + (
+                        f"  (eigengap λ{k + 1} − λ{k} = {eigengap:.3g})"
+                        if eigengap is not None
+                        else ""
+                    )
+                )
+            )

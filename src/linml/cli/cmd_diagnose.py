@@ -8,7 +8,18 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from linml.cli._common import console, fail, friendly_errors
+from linml.cli._common import (
+    Hints,
+    check_output_path,
+    console,
+    emit_json,
+    fail,
+    friendly_errors,
+    json_option,
+    jsonable,
+    reword,
+    say,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -28,6 +39,14 @@ def _quoted(names: list[str], limit: int = 10) -> str:
     return ", ".join(map(repr, names[:limit])) + (" …" if len(names) > limit else "")
 
 
+def _hints(path: Path, target: str | None) -> Hints:
+    """The report's ridge suggestion ``(Ridge(alpha=λ))`` said as the command that fits it."""
+    command = f"linml regress {path} --target {target or 'Y'} --model ridge --alpha"
+    return Hints(
+        phrases=((r"\(Ridge\(alpha=([^)]+)\)\)", lambda m: f"({command} {m[1]} --standardize)"),)
+    )
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     @friendly_errors
@@ -36,9 +55,10 @@ def register(app: typer.Typer) -> None:
         target: str | None = typer.Option(
             None, "--target", "-t", help="Target column y (left out of X, checked on its own)."
         ),
-        json_out: Path | None = typer.Option(
-            None, "--json", help="Also write the full report as JSON to this file."
+        report_out: Path | None = typer.Option(
+            None, "--report", help="Also write the full report as JSON to this file."
         ),
+        as_json: bool = json_option(),
         condition_target: float = typer.Option(
             1e3,
             "--condition-target",
@@ -75,8 +95,10 @@ def register(app: typer.Typer) -> None:
         (VIF >= 10) and Belsley-Kuh-Welsch condition indices (>= 30 with two or more
         variance proportions >= 0.5), each named in the table's columns.
 
-        Example: [bold]linml diagnose data.csv --target price --json report.json[/]
+        Example: [bold]linml diagnose data.csv --target price --report report.json[/]
         """
+        check_output_path(report_out, "--report")
+
         from linml.datasets import load_table, table_to_xy
         from linml.diagnose import data
         from linml.io import atomic_write
@@ -103,13 +125,17 @@ def register(app: typer.Typer) -> None:
         )
         if dropped:
             report.notes.insert(0, f"non-numeric column(s) left out: {_quoted(dropped)}.")
-        payload = None
-        if json_out is not None:
-            payload = dict(report.to_dict(), source=str(path), target_column=target)
-            payload["dropped_non_numeric"] = dropped
-            text = json.dumps(payload, indent=2, allow_nan=False)
-            with atomic_write(json_out, "w") as handle:
+        hints = _hints(path, target)
+        for suggestion in report.suggestions:
+            suggestion.message = reword(suggestion.message, hints)
+        payload = dict(report.to_dict(), source=str(path), target_column=target)
+        payload["dropped_non_numeric"] = dropped
+        if report_out is not None:
+            text = json.dumps(jsonable(payload), indent=2, allow_nan=False)
+            with atomic_write(report_out, "w") as handle:
                 handle.write(text + "\n")
-        console.print(report)
-        if json_out is not None:
-            console.print(f"wrote {json_out}")
+            say(f"wrote {report_out}", as_json=as_json)
+        if as_json:
+            emit_json(dict(payload, command="diagnose"))
+        else:
+            console.print(report)

@@ -7,7 +7,26 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from linml.cli._common import console, fail, friendly_errors
+from linml.cli._common import (
+    MAX_ROWS,
+    PLOT_FORMATS,
+    Hints,
+    check_output_path,
+    console,
+    emit_json,
+    fail,
+    fitting,
+    friendly_errors,
+    json_option,
+    plot_format,
+    print_more,
+    progress,
+    quiet_option,
+    say,
+)
+
+#: the library's suggestions, said in pca's flags
+HINTS = Hints(flags={"n_components": "--components"})
 
 
 def _parse_components(text: str | None) -> int | float | None:
@@ -32,7 +51,7 @@ def _parse_components(text: str | None) -> int | float | None:
 
 def register(app: typer.Typer) -> None:
     @app.command()
-    @friendly_errors
+    @friendly_errors(hints=HINTS)
     def pca(
         file: Path = typer.Argument(..., help="CSV, TSV, Parquet or NPZ table; numeric columns."),
         components: str = typer.Option(
@@ -45,13 +64,26 @@ def register(app: typer.Typer) -> None:
             help="Scale columns to unit variance first (PCA on correlations).",
         ),
         drop: list[str] = typer.Option(None, "--drop", help="Columns to ignore (e.g. a label)."),
-        plot: Path = typer.Option(None, "--plot", help="Write a scree plot PNG here."),
+        plot: Path = typer.Option(
+            None,
+            "--plot",
+            help=f"Write a scree plot here; format by extension: {', '.join(PLOT_FORMATS)}.",
+        ),
         out: Path = typer.Option(None, "--out", help="Write the scores (PC1..PCk) as CSV here."),
+        as_json: bool = json_option(),
+        quiet: bool = quiet_option(),
     ) -> None:
         """Principal components of the rows of FILE: how much variance each axis explains.
 
+        The table lists the whole spectrum, the first 20 components when there are more
+        (all, with the kept components' loadings: --json).
+
         Example: [bold]linml pca digits.csv --components 0.95 --standardize --plot scree.png[/]
         """
+        n_components = _parse_components(components)
+        check_output_path(out, "--out")
+        check_output_path(plot, "--plot", PLOT_FORMATS)
+
         import numpy as np
         import pandas as pd
 
@@ -59,7 +91,6 @@ def register(app: typer.Typer) -> None:
         from linml.decomposition import PCA
         from linml.io import atomic_write
 
-        n_components = _parse_components(components)
         df = load_table(file)
         missing = [c for c in drop or [] if c not in df.columns]
         if missing:
@@ -74,35 +105,19 @@ def register(app: typer.Typer) -> None:
                     f"{', '.join(map(repr, constant[:5]))} are constant; --drop them."
                 )
             X = (X - X.mean(axis=0)) / std
-        model = PCA(n_components, whiten=whiten).fit(X)
-        # the table lists the whole spectrum, the kept components first
-        full = model if n_components is None else PCA().fit(X)
+        with progress(fitting("PCA", X.shape), quiet=quiet or as_json):
+            model = PCA(n_components, whiten=whiten).fit(X)
+            # the table lists the whole spectrum, the kept components first
+            full = model if n_components is None else PCA().fit(X)
         k = model.n_components_
-        table = Table(
-            title=f"PCA of {X.shape[0]} rows × {X.shape[1]} columns ({model.solver_} solver)"
-        )
-        for col in ("component", "variance", "ratio", "cumulative"):
-            table.add_column(col, justify="right")
         cumulative = np.cumsum(full.explained_variance_ratio_)
-        for i, (var, ratio) in enumerate(
-            zip(full.explained_variance_, full.explained_variance_ratio_)
-        ):
-            style = None if i < k else "dim"
-            table.add_row(
-                f"PC{i + 1}", f"{var:.4g}", f"{ratio:.4f}", f"{cumulative[i]:.4f}", style=style
-            )
-        console.print(table)
-        console.print(
-            f"kept {k} component(s): {100 * cumulative[k - 1]:.2f}% of the variance"
-            + (" (columns standardized)" if standardize else "")
-        )
         if out is not None:
             scores = pd.DataFrame(model.transform(X), columns=[f"PC{i + 1}" for i in range(k)])
             with atomic_write(out, "w") as handle:
                 scores.to_csv(handle, index=False)
-            console.print(f"wrote {out}")
+            say(f"wrote {out}", as_json=as_json)
         if plot is not None:
-            from linml.report.figures import new_figure, png_bytes
+            from linml.report.figures import figure_bytes, new_figure
 
             fig, ax = new_figure(width=6.0)
             idx = np.arange(1, full.explained_variance_ratio_.size + 1)
@@ -112,7 +127,51 @@ def register(app: typer.Typer) -> None:
             ax.set(xlabel="component", ylabel="explained variance ratio", ylim=(0, 1.05))
             ax.set_title(f"Scree plot: {file.name}")
             ax.legend(loc="center right")
-            data = png_bytes(fig)
+            data = figure_bytes(fig, plot_format(plot))
             with atomic_write(plot) as handle:
                 handle.write(data)
-            console.print(f"wrote {plot}")
+            say(f"wrote {plot}", as_json=as_json)
+
+        if as_json:
+            emit_json(
+                {
+                    "command": "pca",
+                    "file": str(file),
+                    "n_samples": X.shape[0],
+                    "n_features": X.shape[1],
+                    "features": names,
+                    "standardized": standardize,
+                    "whiten": whiten,
+                    "solver": model.solver_,
+                    "n_components": int(k),
+                    "kept_variance_ratio": float(cumulative[k - 1]),
+                    "explained_variance": full.explained_variance_,
+                    "explained_variance_ratio": full.explained_variance_ratio_,
+                    "cumulative_variance_ratio": cumulative,
+                    "singular_values": full.singular_values_,
+                    "components": model.components_,
+                    "mean": model.mean_,
+                }
+            )
+            return
+        table = Table(
+            title=f"PCA of {X.shape[0]} rows × {X.shape[1]} columns ({model.solver_} solver)"
+        )
+        for col in ("component", "variance", "ratio", "cumulative"):
+            table.add_column(col, justify="right")
+        total = full.explained_variance_ratio_.size
+        for i in range(min(total, MAX_ROWS)):
+            table.add_row(
+                f"PC{i + 1}",
+                f"{full.explained_variance_[i]:.4g}",
+                f"{full.explained_variance_ratio_[i]:.4f}",
+                f"{cumulative[i]:.4f}",
+                style=None if i < k else "dim",
+            )
+        console.print(table)
+        print_more(total - MAX_ROWS, "--json")
+        console.print(
+            f"kept {k} component(s): {100 * cumulative[k - 1]:.2f}% of the variance"
+            + (" (columns standardized)" if standardize else ""),
+            highlight=False,
+        )

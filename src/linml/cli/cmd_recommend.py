@@ -12,7 +12,19 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from linml.cli._common import console, fail, friendly_errors
+from linml.cli._common import (
+    Hints,
+    check_output_path,
+    console,
+    emit_json,
+    escape,
+    fail,
+    friendly_errors,
+    json_option,
+    progress,
+    quiet_option,
+    say,
+)
 
 recommend_app = typer.Typer(
     name="recommend",
@@ -21,6 +33,23 @@ recommend_app = typer.Typer(
 )
 
 _MODELS = ("als", "implicit")
+_SOLVERS = ("cholesky", "cg")
+#: what ``--duplicates`` accepts (the library's ``DUPLICATE_POLICIES``)
+DUPLICATES = ("error", "last", "mean", "sum")
+
+#: the library's suggestions, said in recommend's flags
+HINTS = Hints(
+    flags={
+        "duplicates": "--duplicates",
+        "reg": "--reg",
+        "rank": "--rank",
+        "factors": "--rank",
+        "n_iter": "--n-iter",
+        "alpha": "--alpha",
+        "solver": "--solver",
+    },
+    phrases=((r"Name it explicitly \((user|item|rating)=\.\.\.\)", r"Name it with --\1-col"),),
+)
 
 
 def _load(
@@ -33,6 +62,8 @@ def _load(
 ) -> Any:
     from linml.recommend import Interactions, read_ratings
 
+    if duplicates not in DUPLICATES:
+        fail(f"--duplicates {duplicates!r} must be one of {', '.join(DUPLICATES)}.")
     if ratings is None:
         if implicit:
             from linml.datasets.ratings import make_implicit_feedback
@@ -49,6 +80,10 @@ def _load(
         )
     rating = None if (implicit and rating_col == "none") else (rating_col or "auto")
     return read_ratings(ratings, user=user_col, item=item_col, rating=rating, duplicates=duplicates)
+
+
+def _fitting(model: str, inter: Any) -> str:
+    return f"fitting {model} on {inter.n_users}×{inter.n_items} ({inter.nnz} interactions) …"
 
 
 def _build(
@@ -87,20 +122,26 @@ _RATINGS = typer.Argument(
     help="Ratings file (CSV/TSV/Parquet, u.data, ratings.dat); "
     "default: generated low-rank ratings.",
 )
-_MODEL = typer.Option("als", "--model", "-m", help="als (explicit ratings) or implicit.")
-_RANK = typer.Option(32, "--rank", "-k", help="Latent factors.")
+_MODEL = typer.Option(
+    "als", "--model", "-m", help="als (explicit ratings) or implicit (0/1 feedback)."
+)
+_RANK = typer.Option(32, "--rank", help="Latent factors (rank of the factorization).")
 _REG = typer.Option(None, "--reg", help="Regularization (default 0.1).")
 _ITER = typer.Option(15, "--n-iter", help="ALS sweeps.")
 _ALPHA = typer.Option(2.0, "--alpha", help="ImplicitALS confidence slope: c = 1 + alpha r.")
 _SOLVER = typer.Option(
-    None, "--solver", help="cholesky or cg (default: cholesky for als, cg for implicit)."
+    None,
+    "--solver",
+    help=f"{' or '.join(_SOLVERS)} (default: cholesky for als, cg for implicit).",
 )
 _SEED = typer.Option(0, "--seed", help="Random seed.")
 _USER = typer.Option(None, "--user-col", help="User column name (default: auto-detect).")
 _ITEM = typer.Option(None, "--item-col", help="Item column name (default: auto-detect).")
 _RATING = typer.Option(None, "--rating-col", help="Rating column ('none' for implicit 0/1 data).")
 _DUP = typer.Option(
-    "error", "--duplicates", help="Repeated (user, item): error, last, mean or sum."
+    "error",
+    "--duplicates",
+    help=f"Repeated (user, item): {', '.join(DUPLICATES)}.",
 )
 
 
@@ -109,7 +150,7 @@ def register(app: typer.Typer) -> None:
 
 
 @recommend_app.command("fit")
-@friendly_errors
+@friendly_errors(hints=HINTS)
 def fit(
     ratings: Path = _RATINGS,
     out: Path = typer.Option(..., "--out", "-o", help="Where to save the model (.npz)."),
@@ -124,36 +165,58 @@ def fit(
     item_col: str = _ITEM,
     rating_col: str = _RATING,
     duplicates: str = _DUP,
+    as_json: bool = json_option(),
+    quiet: bool = quiet_option(),
 ) -> None:
     """Fit a recommender and save it.
 
     Example: [bold]linml recommend fit ratings.csv --rank 64 --out model.npz[/]
     """
+    check_output_path(out, "--out")
     from linml.io import save
 
+    estimator = _build(model, rank, reg, n_iter, alpha, solver, seed)
     inter = _load(ratings, user_col, item_col, rating_col, duplicates, model == "implicit")
-    estimator = _build(model, rank, reg, n_iter, alpha, solver, seed).fit(inter)
+    with progress(_fitting(model, inter), quiet=quiet or as_json):
+        estimator.fit(inter)
     save(estimator, out)
+    explicit = hasattr(estimator, "train_rmse_")
+    info = {
+        "command": "recommend fit",
+        "model": model,
+        "estimator": type(estimator).__name__,
+        "rank": rank,
+        "n_users": inter.n_users,
+        "n_items": inter.n_items,
+        "n_interactions": inter.nnz,
+        "train_rmse": float(estimator.train_rmse_[-1]) if explicit else None,
+        "final_loss": None if explicit else float(estimator.loss_[-1]),
+        "out": str(out),
+    }
+    say(f"wrote {out}", as_json=as_json)
+    if as_json:
+        emit_json(info)
+        return
     table = Table(title=f"{type(estimator).__name__} fitted")
     table.add_column("quantity")
     table.add_column("value", justify="right")
     table.add_row("users x items", f"{inter.n_users} x {inter.n_items}")
     table.add_row("interactions", str(inter.nnz))
-    if hasattr(estimator, "train_rmse_"):
-        table.add_row("train RMSE", f"{estimator.train_rmse_[-1]:.4f}")
+    if explicit:
+        table.add_row("train RMSE", f"{info['train_rmse']:.4f}")
     else:
-        table.add_row("final loss", f"{estimator.loss_[-1]:.6g}")
+        table.add_row("final loss", f"{info['final_loss']:.6g}")
     console.print(table)
-    console.print(f"wrote {out}")
 
 
 @recommend_app.command("top")
-@friendly_errors
+@friendly_errors(hints=HINTS)
 def top(
     model_path: Path = typer.Argument(..., help="A model saved by `linml recommend fit`."),
     user: str = typer.Option(..., "--user", "-u", help="User id."),
     n: int = typer.Option(10, "-n", help="How many items."),
     include_seen: bool = typer.Option(False, "--include-seen", help="Keep already-rated items."),
+    as_json: bool = json_option(),
 ) -> None:
     """List a user's top-n items.
 
@@ -166,21 +229,34 @@ def top(
     if not isinstance(estimator, FactorRecommender):
         fail(f"{str(model_path)!r} holds a {type(estimator).__name__}, not a recommender.")
     ids, scores = estimator.recommend(user, n=n, exclude_seen=not include_seen)
-    table = Table(title=f"top {len(ids)} for user {user}")
+    if as_json:
+        emit_json(
+            {
+                "command": "recommend top",
+                "model": str(model_path),
+                "user": user,
+                "results": [
+                    {"rank": r, "item": item, "score": float(score)}
+                    for r, (item, score) in enumerate(zip(ids, scores, strict=True), start=1)
+                ],
+            }
+        )
+        return
+    table = Table(title=escape(f"top {len(ids)} for user {user}"))
     table.add_column("rank", justify="right")
     table.add_column("item")
     table.add_column("score", justify="right")
     for rank, (item, score) in enumerate(zip(ids, scores, strict=True), start=1):
-        table.add_row(str(rank), str(item), f"{score:.4f}")
+        table.add_row(str(rank), escape(str(item)), f"{score:.4f}")
     console.print(table)
 
 
 @recommend_app.command("eval")
-@friendly_errors
+@friendly_errors(hints=HINTS)
 def evaluate_cmd(
     ratings: Path = _RATINGS,
     folds: int = typer.Option(5, "--folds", help="Cross-validation folds."),
-    k: int = typer.Option(10, "-k", help="Cut-off of the ranking metrics."),
+    at: int = typer.Option(10, "--at", help="Cut-off K of the ranking metrics (precision@K…)."),
     model: str = _MODEL,
     rank: int = _RANK,
     reg: float = _REG,
@@ -192,20 +268,46 @@ def evaluate_cmd(
     item_col: str = _ITEM,
     rating_col: str = _RATING,
     duplicates: str = _DUP,
+    as_json: bool = json_option(),
+    quiet: bool = quiet_option(),
 ) -> None:
-    """k-fold cross-validation: RMSE/MAE (als) or precision/recall/MAP/NDCG@k (implicit).
+    """Cross-validation over --folds folds: RMSE/MAE (als) or precision/recall/MAP/NDCG@K
+    (implicit, K = --at).
 
-    Example: [bold]linml recommend eval ratings.csv --folds 5[/]
+    Example: [bold]linml recommend eval ratings.csv --folds 5 --rank 16 --at 10[/]
     """
     from linml.recommend import evaluate
 
-    inter = _load(ratings, user_col, item_col, rating_col, duplicates, model == "implicit")
     estimator = _build(model, rank, reg, n_iter, alpha, solver, seed)
-    frame = evaluate(estimator, inter, folds=folds, k=k, random_state=seed)
+    inter = _load(ratings, user_col, item_col, rating_col, duplicates, model == "implicit")
+    with progress(
+        f"{folds}-fold cross-validation: " + _fitting(model, inter), quiet=quiet or as_json
+    ):
+        frame = evaluate(estimator, inter, folds=folds, k=at, random_state=seed)
+    if as_json:
+        emit_json(
+            {
+                "command": "recommend eval",
+                "model": model,
+                "estimator": type(estimator).__name__,
+                "rank": rank,
+                "folds": folds,
+                "at": at,
+                "n_users": inter.n_users,
+                "n_items": inter.n_items,
+                "n_interactions": inter.nnz,
+                "scores": {c: float(frame[c].mean()) for c in frame.columns},
+                "std": {c: float(frame[c].std(ddof=0)) for c in frame.columns},
+                "per_fold": frame.to_dict(orient="records"),
+            }
+        )
+        return
     table = Table(title=f"{type(estimator).__name__}, {folds}-fold cross-validation")
     table.add_column("metric")
     table.add_column("mean", justify="right")
     table.add_column("std", justify="right")
     for column in frame.columns:
-        table.add_row(column, f"{frame[column].mean():.4f}", f"{frame[column].std(ddof=0):.4f}")
+        table.add_row(
+            escape(str(column)), f"{frame[column].mean():.4f}", f"{frame[column].std(ddof=0):.4f}"
+        )
     console.print(table)

@@ -3,11 +3,58 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
 
-from linml.cli._common import console, fail, friendly_errors
+from linml.cli._common import (
+    MAX_ROWS,
+    Hints,
+    check_output_path,
+    console,
+    emit_json,
+    escape,
+    fail,
+    fitting,
+    friendly_errors,
+    json_option,
+    print_more,
+    progress,
+    quiet_option,
+    reword_explanation,
+    say,
+)
+from linml.cli._models import (
+    OLS_SOLVERS,
+    REGRESSORS,
+    RIDGE_SOLVERS,
+    misplaced_options,
+    model_help,
+    unknown_model,
+)
+
+#: the library's suggestions, said in regress's flags
+HINTS = Hints(
+    flags={
+        "solver": "--solver",
+        "method": "--solver",
+        "alpha": "--alpha",
+        "alphas": "--alphas",
+        "l1_ratio": "--l1-ratio",
+        "max_iter": "--max-iter",
+    },
+    phrases=(
+        (r"\s*\((?:e\.g\. )?(?:sklearn )?StandardScaler(?: in a Pipeline)?\)", " (--standardize)"),
+        (r"\bstandardize X\b", "pass --standardize"),
+        (r"\bstandardize the features first\b", "standardize the features first (--standardize)"),
+        (r"\bRidge\(alpha\s*[≈=]\s*([^)]+)\)", r"--model ridge --alpha \1"),
+        (r"\buse (?:linml\.linear_model\.)?LinearRegression\b", "use --model ols"),
+        (r"\buse Ridge\b", "use --model ridge"),
+        (r"\badd alpha\b", "use --model ridge"),
+        (r",? or tol,", ","),
+    ),
+)
 
 
 def _parse_alphas(text: str) -> list[float]:
@@ -20,48 +67,103 @@ def _parse_alphas(text: str) -> list[float]:
     return values
 
 
+def _scores(y: Any, pred: Any) -> dict[str, float]:
+    """R², RMSE and MAE of ``pred`` against ``y`` (R² is NaN when ``y`` is constant)."""
+    import numpy as np
+
+    resid = y - pred
+    ss_tot = float(np.sum((y - y.mean()) ** 2))
+    r2 = 1.0 - float(resid @ resid) / ss_tot if ss_tot > 0 else float("nan")
+    return {
+        "r2": r2,
+        "rmse": float(np.sqrt(np.mean(resid**2))),
+        "mae": float(np.mean(np.abs(resid))),
+    }
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
-    @friendly_errors
+    @friendly_errors(hints=HINTS)
     def regress(
         file: Path = typer.Argument(..., help="CSV, TSV, Parquet or NPZ table."),
         target: str = typer.Option(..., "--target", "-t", help="Column to predict (numeric)."),
-        model: str = typer.Option("ols", "--model", "-m", help="Regressor name: ols, ridge, …"),
-        alpha: float = typer.Option(None, "--alpha", help="Penalty α (ridge, lasso, …)."),
-        alphas: str = typer.Option(None, "--alphas", help="Candidate α for ridgecv: 0.1,1,10."),
-        l1_ratio: float = typer.Option(None, "--l1-ratio", help="ElasticNet ℓ1 share in [0, 1]."),
-        solver: str = typer.Option(None, "--solver", help="ols: auto|qr|cholesky|svd|gd."),
-        out: Path = typer.Option(None, "--out", "-o", help="Write predictions CSV here."),
+        model: str = typer.Option("ols", "--model", "-m", help=model_help(REGRESSORS)),
+        alpha: float = typer.Option(
+            None, "--alpha", help="Penalty α ≥ 0 (ridge, lasso, elasticnet; default 1)."
+        ),
+        alphas: str = typer.Option(
+            None, "--alphas", help="Candidate α for ridgecv, comma-separated: 0.1,1,10."
+        ),
+        l1_ratio: float = typer.Option(
+            None, "--l1-ratio", help="ElasticNet ℓ1 share in [0, 1] (default 0.5)."
+        ),
+        solver: str = typer.Option(
+            None,
+            "--solver",
+            help=f"ols: {'|'.join(OLS_SOLVERS)}; ridge: {'|'.join(RIDGE_SOLVERS)} (default auto).",
+        ),
+        max_iter: int = typer.Option(
+            None, "--max-iter", help="Iteration budget of lasso, elasticnet and ols --solver gd."
+        ),
+        standardize: bool = typer.Option(
+            False,
+            "--standardize/--no-standardize",
+            help="Scale features to mean 0, std 1 by the training split (coefficients are then "
+            "per standard deviation).",
+        ),
+        out: Path = typer.Option(
+            None, "--out", "-o", help="Write predictions CSV (row, target, prediction, split)."
+        ),
+        coef_out: Path = typer.Option(
+            None, "--coef-out", help="Write every coefficient as CSV (feature, coef)."
+        ),
         test_size: float = typer.Option(0.2, "--test-size", help="Held-out share in [0, 1)."),
         seed: int = typer.Option(0, "--seed", help="Seed of the train/test split."),
+        as_json: bool = json_option(),
+        quiet: bool = quiet_option(),
     ) -> None:
-        """Fit a linear regressor on FILE; print coefficients, held-out R²/RMSE and its linear algebra.
+        """Fit a linear regressor on FILE; print coefficients, held-out R²/RMSE/MAE against the
+        mean-only baseline, and its linear algebra.
+
+        More than 20 coefficients: the 20 largest |coef| are shown (all: --coef-out / --json).
 
         Example: [bold]linml regress diabetes.csv --target progression --model ridgecv --alphas 0.01,0.1,1[/]
         """
+        if model not in REGRESSORS:
+            fail(unknown_model(REGRESSORS, model))
+        if not 0.0 <= test_size < 1.0:
+            fail(
+                f"--test-size={test_size} must be in [0, 1), e.g. 0.2 (0 scores on the training rows)."
+            )
+        opts = {
+            "alpha": alpha,
+            "alphas": _parse_alphas(alphas) if alphas is not None else None,
+            "l1_ratio": l1_ratio,
+            "solver": solver,
+            "max_iter": max_iter,
+        }
+        misplaced = misplaced_options(REGRESSORS, model, opts)
+        if misplaced:
+            fail(misplaced)
+        check_output_path(out, "--out")
+        check_output_path(coef_out, "--coef-out")
+
         import numpy as np
         import pandas as pd
 
-        from linml.cli._models import REGRESSORS
         from linml.datasets import load_table, table_to_xy
         from linml.diagnose.explain import explain
         from linml.diagnose.render import explanation_renderable
         from linml.io import atomic_write
 
-        if model not in REGRESSORS:
-            known = ", ".join(sorted(REGRESSORS)) or "none registered"
-            fail(f"unknown --model {model!r}; choose one of: {known}.")
-        if not 0.0 <= test_size < 1.0:
-            fail(
-                f"--test-size={test_size} must be in [0, 1), e.g. 0.2 (0 scores on the training rows)."
-            )
         X, y, names = table_to_xy(load_table(file), target)
         if not pd.api.types.is_numeric_dtype(y):
             fail(
-                f"target column {target!r} is not numeric; regress predicts numbers (try classify)."
+                f"target column {target!r} is not numeric; regress predicts numbers "
+                "(for classes use linml classify)."
             )
         y = y.astype(np.float64)
-        n = X.shape[0]
+        n, p = X.shape
         n_test = round(test_size * n)
         if test_size > 0 and (n_test < 1 or n - n_test < 2):
             fail(
@@ -69,36 +171,22 @@ def register(app: typer.Typer) -> None:
             )
         perm = np.random.default_rng(seed).permutation(n)
         test_idx, train_idx = (perm[:n_test], perm[n_test:]) if n_test else (perm, perm)
-        opts = {
-            "alpha": alpha,
-            "alphas": _parse_alphas(alphas) if alphas is not None else None,
-            "l1_ratio": l1_ratio,
-            "solver": solver,
-            "seed": seed,
-        }
-        estimator = REGRESSORS[model].build(opts)
-        estimator.fit(pd.DataFrame(X[train_idx], columns=names), y[train_idx])
+        if standardize:
+            mu = X[train_idx].mean(axis=0)
+            sd = X[train_idx].std(axis=0)
+            sd[sd == 0.0] = 1.0  # constant column: leave it at 0 instead of dividing by 0
+            X = (X - mu) / sd
+        estimator = REGRESSORS[model].build({**opts, "seed": seed})
+        with progress(fitting(model, (len(train_idx), p)), quiet=quiet or as_json):
+            estimator.fit(pd.DataFrame(X[train_idx], columns=names), y[train_idx])
         pred = estimator.predict(pd.DataFrame(X, columns=names))
 
-        coefs = Table(title=f"{model} coefficients ({len(train_idx)} training rows)")
-        coefs.add_column("feature")
-        coefs.add_column("coef", justify="right")
-        for name, c in zip(names, np.ravel(estimator.coef_), strict=True):
-            coefs.add_row(name, f"{c:.6g}")
-        coefs.add_row("[italic]intercept[/]", f"{float(np.ravel(estimator.intercept_)[0]):.6g}")
-        console.print(coefs)
-
-        resid = y[test_idx] - pred[test_idx]
-        ss_tot = float(np.sum((y[test_idx] - y[test_idx].mean()) ** 2))
-        r2 = 1.0 - float(resid @ resid) / ss_tot if ss_tot > 0 else float("nan")
-        rmse = float(np.sqrt(np.mean(resid**2)))
-        where = f"held-out split ({len(test_idx)} rows)" if n_test else "training rows (no split)"
-        scores = Table(title=f"scores on the {where}")
-        scores.add_column("R²", justify="right")
-        scores.add_column("RMSE", justify="right")
-        scores.add_row(f"{r2:.4f}", f"{rmse:.4g}")
-        console.print(scores)
-        console.print(explanation_renderable(explain(estimator)))
+        coef = np.ravel(estimator.coef_).astype(np.float64)
+        intercept = float(np.ravel(estimator.intercept_)[0])
+        scores = _scores(y[test_idx], pred[test_idx])
+        train_mean = float(y[train_idx].mean())
+        baseline = _scores(y[test_idx], np.full(len(test_idx), train_mean))
+        expl = reword_explanation(explain(estimator), HINTS)
 
         if out is not None:
             split = np.full(n, "train", dtype=object)
@@ -108,4 +196,57 @@ def register(app: typer.Typer) -> None:
             )
             with atomic_write(out, "w") as handle:
                 frame.to_csv(handle, index=False)
-            console.print(f"wrote {out}")
+            say(f"wrote {out}", as_json=as_json)
+        if coef_out is not None:
+            table = pd.DataFrame({"feature": [*names, "(intercept)"], "coef": [*coef, intercept]})
+            with atomic_write(coef_out, "w") as handle:
+                table.to_csv(handle, index=False)
+            say(f"wrote {coef_out}", as_json=as_json)
+
+        if as_json:
+            emit_json(
+                {
+                    "command": "regress",
+                    "file": str(file),
+                    "target": target,
+                    "model": model,
+                    "estimator": type(estimator).__name__,
+                    "n_train": len(train_idx),
+                    "n_test": int(n_test),
+                    "n_features": p,
+                    "scored_on": "test" if n_test else "train",
+                    "standardized": standardize,
+                    "scores": scores,
+                    "baseline": {"strategy": "training mean", "prediction": train_mean, **baseline},
+                    "coefficients": dict(zip(names, coef.tolist(), strict=True)),
+                    "intercept": intercept,
+                    "explanation": expl.to_dict(),
+                }
+            )
+            return
+
+        wide = p > MAX_ROWS
+        order = np.argsort(-np.abs(coef), kind="stable")[:MAX_ROWS] if wide else np.arange(p)
+        units = ", standardized features" if standardize else ""
+        shown = f", the {MAX_ROWS} largest |coef| of {p}" if wide else ""
+        coefs = Table(
+            title=escape(f"{model} coefficients ({len(train_idx)} training rows{units}{shown})")
+        )
+        coefs.add_column("feature")
+        coefs.add_column("coef", justify="right")
+        for j in order:
+            coefs.add_row(escape(names[j]), f"{coef[j]:.6g}")
+        coefs.add_row("[italic]intercept[/]", f"{intercept:.6g}")
+        console.print(coefs)
+        if wide:
+            print_more(p - MAX_ROWS, "--coef-out FILE / --json")
+
+        where = f"held-out split ({len(test_idx)} rows)" if n_test else "training rows (no split)"
+        table = Table(title=f"scores on the {where}")
+        table.add_column("")
+        for name in ("R²", "RMSE", "MAE"):
+            table.add_column(name, justify="right")
+        for label, s in ((model, scores), ("baseline: training mean", baseline)):
+            table.add_row(label, f"{s['r2']:.4f}", f"{s['rmse']:.4g}", f"{s['mae']:.4g}")
+        console.print(table)
+        console.print(explanation_renderable(expl))

@@ -7,7 +7,20 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from linml.cli._common import console, fail, friendly_errors
+from linml.cli._common import (
+    check_output_path,
+    console,
+    emit_json,
+    escape,
+    fail,
+    friendly_errors,
+    json_option,
+    say,
+)
+
+EMBEDDERS = ("lsa", "minilm")
+#: vector metrics of EmbeddingIndex (the library's ``METRICS``)
+METRICS = ("cosine", "l2", "ip")
 
 search_app = typer.Typer(
     help="Exact similarity search: build an index from documents or vectors, then query it.",
@@ -39,26 +52,31 @@ def build(
     source: Path = typer.Argument(..., help="DOCS.txt (one document per line) or VECTORS.npy."),
     out: Path = typer.Option(..., "--out", "-o", help="Index file to write (.npz)."),
     embedder: str = typer.Option(
-        "lsa", help="For documents: lsa or minilm (needs the embed extra)."
+        "lsa",
+        help=f"For documents: {' or '.join(EMBEDDERS)} (minilm needs the 'embed' extra).",
     ),
     components: int = typer.Option(100, help="LSA rank."),
-    metric: str = typer.Option("cosine", help="For vectors: cosine, l2 or ip."),
+    metric: str = typer.Option(
+        "cosine", help=f"For vectors: {', '.join(METRICS)} (inner product)."
+    ),
     seed: int = typer.Option(0, help="Random seed (LSA)."),
 ) -> None:
     """Build an index. Example: [bold]linml search build docs.txt --out docs.npz[/]"""
+    if not source.is_file():
+        fail(f"no such file: {source}")
+    check_output_path(out, "--out")
+
     import numpy as np
 
     from linml.neighbors import DocumentSearch, EmbeddingIndex
 
-    if not source.is_file():
-        fail(f"no such file: {source}")
     if source.suffix == ".npy":
         try:
             vectors = np.load(source, allow_pickle=False)
         except ValueError as e:
             fail(f"cannot read {source}: {e}")
         EmbeddingIndex(metric).add(vectors.astype(np.float32)).save(out)
-        console.print(
+        say(
             f"indexed {vectors.shape[0]} vectors of dimension {vectors.shape[1]} ({metric}); wrote {out}"
         )
         return
@@ -71,9 +89,7 @@ def build(
         fail(f"{source} holds no documents (one per non-empty line).")
     search = DocumentSearch(embedder, n_components=components, random_state=seed).fit(docs)
     search.save(out)
-    console.print(
-        f"indexed {len(docs)} documents ({embedder}, {search.index_.dim} dimensions); wrote {out}"
-    )
+    say(f"indexed {len(docs)} documents ({embedder}, {search.index_.dim} dimensions); wrote {out}")
 
 
 @search_app.command("query")
@@ -82,30 +98,48 @@ def query(
     index: Path = typer.Argument(..., help="Index written by `linml search build`."),
     text: str = typer.Argument(..., help="Query text, or the id (row number) of an indexed item."),
     k: int = typer.Option(5, "-k", help="Number of results."),
+    as_json: bool = json_option(),
 ) -> None:
     """Top-k most similar items. Example: [bold]linml search query docs.npz "young cats" -k 3[/]"""
     from linml.neighbors import DocumentSearch, EmbeddingIndex
 
     kind = _kind(index)
-    table = Table(title=f"top {k} for {text!r}")
-    table.add_column("id", justify="right")
-    table.add_column("score", justify="right")
+    results: list[dict[str, object]] = []
     if kind == "linml.DocumentSearch":
         search = DocumentSearch.load(index)
         hits = search.query(int(text) if text.isdigit() else text, k=k)
-        table.add_column("document")
-        for i, score, doc in hits:
-            table.add_row(str(i), f"{score:.4f}", doc[:100])
+        results = [{"id": int(i), "score": float(s), "document": doc} for i, s, doc in hits]
     elif kind == "linml.EmbeddingIndex":
         ix = EmbeddingIndex.load(index)
         if not text.lstrip("-").isdigit():
             fail("a vector index is queried by the id (row number) of an indexed vector.")
         item = int(text)
         result = ix.search(ix.get([item]), k=min(k, len(ix) - 1), exclude=[[item]])
-        for i, score in zip(result.ids[0], result.scores[0]):
-            table.add_row(str(i), f"{score:.4f}")
+        results = [{"id": i, "score": float(s)} for i, s in zip(result.ids[0], result.scores[0])]
     else:
         fail(f"{index} is not a linml search index.")
+    if as_json:
+        emit_json(
+            {
+                "command": "search query",
+                "index": str(index),
+                "kind": "documents" if kind == "linml.DocumentSearch" else "vectors",
+                "query": text,
+                "k": k,
+                "results": results,
+            }
+        )
+        return
+    table = Table(title=escape(f"top {k} for {text!r}"))
+    table.add_column("id", justify="right")
+    table.add_column("score", justify="right")
+    if kind == "linml.DocumentSearch":
+        table.add_column("document")
+    for hit in results:
+        row = [escape(str(hit["id"])), f"{hit['score']:.4f}"]
+        if "document" in hit:
+            row.append(escape(str(hit["document"])[:100]))
+        table.add_row(*row)
     console.print(table)
 
 

@@ -8,7 +8,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from linml.cli._common import console, fail, friendly_errors
+from linml.cli._common import console, escape, fail, friendly_errors, say
 
 
 def register(app: typer.Typer) -> None:
@@ -30,7 +30,7 @@ def register(app: typer.Typer) -> None:
         chapters = discover_chapters()
         if list_only:
             for c in chapters:
-                console.print(f"{c.slug:24s} {c.title}")
+                console.print(escape(f"{c.slug:24s} {c.title}"), highlight=False)
             return
         if chapter:
             known = {c.slug for c in chapters}
@@ -49,7 +49,7 @@ def register(app: typer.Typer) -> None:
             task = progress.add_task("tour", total=len(chapters))
             results = run_tour(
                 chapters,
-                on_start=lambda c: progress.update(task, description=c.title),
+                on_start=lambda c: progress.update(task, description=escape(c.title)),
                 on_done=lambda c, r: progress.advance(task),
             )
             progress.update(task, description="writing HTML")
@@ -62,8 +62,10 @@ def register(app: typer.Typer) -> None:
         for c, r in results:
             ok = sum(x.passed for x in r.claims)
             verdict = (
-                "[green]reproduced[/]" if r.passed else f"[red]{r.error or 'not reproduced'}[/]"
+                "[green]reproduced[/]"
+                if r.passed
+                else f"[red]{escape(r.error or 'not reproduced')}[/]"
             )
-            table.add_row(c.title, f"{ok}/{len(r.claims)}", verdict, f"{r.seconds:.1f}s")
+            table.add_row(escape(c.title), f"{ok}/{len(r.claims)}", verdict, f"{r.seconds:.1f}s")
         console.print(table)
-        console.print(f"wrote {path}")
+        say(f"wrote {path}")

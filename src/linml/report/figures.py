@@ -12,7 +12,7 @@ matplotlib.use("Agg")  # no screen here or in CI; must precede pyplot
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-__all__ = ["Figure", "new_figure", "plt", "png_base64", "png_bytes"]
+__all__ = ["Figure", "figure_bytes", "new_figure", "plt", "png_base64", "png_bytes"]
 
 
 def new_figure(ncols: int = 1, nrows: int = 1, *, width: float = 5.0, height: float = 4.0, **kw):
@@ -21,12 +21,19 @@ def new_figure(ncols: int = 1, nrows: int = 1, *, width: float = 5.0, height: fl
     return fig, axes
 
 
+def figure_bytes(fig: Figure, format: str = "png", dpi: int = 100) -> bytes:
+    """Render ``fig`` as ``format`` (``'png'``, ``'svg'``, ``'pdf'``…) bytes and close it."""
+    buffer = io.BytesIO()
+    try:
+        fig.savefig(buffer, format=format, dpi=dpi, bbox_inches="tight")
+    finally:
+        plt.close(fig)
+    return buffer.getvalue()
+
+
 def png_bytes(fig: Figure, dpi: int = 100) -> bytes:
     """Render ``fig`` to PNG bytes and close it (figures are not kept alive)."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
-    plt.close(fig)
-    return buffer.getvalue()
+    return figure_bytes(fig, "png", dpi)
 
 
 def png_base64(fig: Figure, dpi: int = 100) -> str:
