@@ -146,7 +146,7 @@ def test_metrics_match_sklearn(wine_csv):
     ],
 )
 def test_float_target_is_refused(tmp_path, y, refused):
-    from linml.cli.cmd_classify import looks_continuous
+    from linml.tabular import looks_continuous
 
     assert looks_continuous(y) is refused
     path = tmp_path / "t.csv"
@@ -162,7 +162,7 @@ def test_float_target_is_refused(tmp_path, y, refused):
 
 
 def test_looks_continuous_ignores_strings_and_missing_values():
-    from linml.cli.cmd_classify import looks_continuous
+    from linml.tabular import looks_continuous
 
     assert not looks_continuous(np.array([f"c{i}" for i in range(200)], dtype=object))
     assert not looks_continuous(np.array([0.0, 1.0, np.nan] * 30))

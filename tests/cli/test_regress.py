@@ -61,7 +61,8 @@ def test_writes_predictions_matching_the_library(diabetes_csv, tmp_path):
     )
     assert result.exit_code == 0, result.output
     pred = pd.read_csv(out)
-    assert list(pred.columns) == ["row", "target", "prediction", "split"]
+    assert list(pred.columns) == ["line", "target", "prediction", "split"]
+    assert pred["line"].tolist() == list(range(2, 444))  # the file line of each row
     assert (pred["split"] == "test").sum() == round(0.25 * 442)
     X, y = load_diabetes(return_X_y=True)
     train = pred["split"].to_numpy() == "train"
@@ -91,9 +92,14 @@ def test_bad_input_one_line_exit_2_no_output_file(diabetes_csv, tmp_path, args, 
 
 def test_non_numeric_and_unreadable_files(tmp_path):
     bad = tmp_path / "bad.csv"
-    pd.DataFrame({"a": ["x", "y", "z"], "b": [1.0, 2.0, 3.0], "t": [1.0, 2.0, 4.0]}).to_csv(bad)
-    result = runner.invoke(app, ["regress", str(bad), "--target", "t"])
-    assert result.exit_code == 2 and "non-numeric column(s) 'a'" in result.output
+    pd.DataFrame({"a": ["x", "y", "z"], "t": [1.0, 2.0, 4.0]}).to_csv(bad, index=False)
+    result = runner.invoke(app, ["regress", str(bad), "--target", "t", "--drop", "a"])
+    assert result.exit_code == 2 and "no feature columns left" in result.output
+    result = runner.invoke(app, ["regress", str(bad), "--target", "a"])
+    assert (
+        result.exit_code == 2
+        and "target column 'a' is not numeric (line 2 holds 'x')" in result.output
+    )
     junk = tmp_path / "junk.parquet"
     junk.write_bytes(b"not parquet at all")
     result = runner.invoke(app, ["regress", str(junk), "--target", "t"])
@@ -153,7 +159,8 @@ def test_wide_coefficients_show_the_top_20_and_write_all(wide_csv, tmp_path):
     )
     assert result.exit_code == 0, result.output
     out = result.stdout
-    shown = [line.split("│")[1].strip() for line in out.splitlines() if line.startswith("│ x")]
+    coefs = out[out.index("coefficients") :]
+    shown = [line.split("│")[1].strip() for line in coefs.splitlines() if line.startswith("│ x")]
     assert shown == [f"x{j}" for j in range(59, 39, -1)]  # by |coef|, largest first
     assert "… and 40 more (full table: --coef-out FILE / --json)" in out
     table = pd.read_csv(coef_out)
@@ -165,7 +172,8 @@ def test_wide_coefficients_show_the_top_20_and_write_all(wide_csv, tmp_path):
 
 def test_narrow_coefficients_keep_column_order(diabetes_csv):
     result = runner.invoke(app, ["regress", str(diabetes_csv), "-t", "target"])
-    shown = [line.split("│")[1].strip() for line in result.stdout.splitlines() if "│" in line]
+    coefs = result.stdout[result.stdout.index("coefficients") :]
+    shown = [line.split("│")[1].strip() for line in coefs.splitlines() if "│" in line]
     assert [s for s in shown if s in ("age", "bmi", "s6")] == ["age", "bmi", "s6"]
     assert "more (full table" not in result.stdout
 

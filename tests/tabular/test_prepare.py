@@ -162,7 +162,7 @@ def test_overrides_drop_features_categorical(penguins):
         ({"target": "species", "drop": ["zzz"]}, r"drop column\(s\) 'zzz' not found"),
         ({"target": "species", "drop": ["species"]}, "cannot also be listed in drop"),
         ({"target": "species", "missing": "fill"}, "missing='fill' must be one of impute"),
-        ({"target": "bill_length_mm", "task": "classify"}, "looks continuous — use regress"),
+        ({"target": "bill_length_mm", "task": "classify"}, "looks continuous"),
         (
             {"target": "species", "task": "regress"},
             r"'species' is not numeric \(row 0 holds '",
@@ -181,7 +181,7 @@ def test_bad_requests(penguins, kwargs, message):
 def test_class_target_rule():
     check_class_target(pd.Series([1.0, 2.0, 3.0] * 30))  # whole numbers, few values
     check_class_target(pd.Series(["a", "b"]))
-    with pytest.raises(LinmlInputError, match="214 distinct numbers"):
+    with pytest.raises(LinmlInputError, match="214 distinct values"):
         check_class_target(pd.Series(np.arange(214)))
 
 
@@ -254,3 +254,21 @@ def test_property_output_is_finite_and_row_aligned():
         assert list(out.index) == list(df.index)
 
     check()
+
+
+@pytest.mark.parametrize(
+    ("name", "is_id"),
+    [
+        ("patient_id", True),
+        ("ID", True),
+        ("userId", True),
+        ("customerID", True),
+        ("Unnamed: 0", True),
+        ("malic_acid", False),  # wine's column: 'cid' is not 'Id'
+        ("paid", False),
+        ("acid", False),
+    ],
+)
+def test_identifier_names(name, is_id):
+    df = pd.DataFrame({name: np.linspace(0, 1, 12) ** 2, "x": np.ones(12), "y": np.arange(12.0)})
+    assert (roles(prepare(df, "y"))[name] == "identifier") is is_id

@@ -13,9 +13,11 @@ from typing import Any
 import typer
 from rich.table import Table
 
+from linml.cli import _table
 from linml.cli._common import (
     MAX_ROWS,
     Hints,
+    check_output_path,
     console,
     emit_json,
     escape,
@@ -26,6 +28,7 @@ from linml.cli._common import (
     print_more,
     progress,
     quiet_option,
+    say,
 )
 from linml.cli._models import (
     CLASSIFIERS,
@@ -60,40 +63,6 @@ HINTS = Hints(
         (r"\b(lower|smaller) C\b", r"\1 --C"),
     ),
 )
-
-#: a numeric target with more distinct non-integer values than this is a measurement
-_MAX_FLOAT_CLASSES = 10
-#: … and so is one with more distinct values than this that are over half the rows
-_MAX_CLASSES = 50
-
-
-def looks_continuous(y: Any) -> bool:
-    """Whether a target column holds measurements (for ``linml regress``), not class labels.
-
-    The rule: ``y`` is numeric and either
-
-    * has non-integer values and more than 10 distinct values (``2.5, 3.1, …``), or
-    * has more than 50 distinct values and they are more than half the rows (an integer
-      count or an amount in cents, where nearly every row is its own "class").
-
-    Missing values are ignored. Integer labels such as ``0..9`` and strings are classes.
-
-    >>> import numpy as np
-    >>> looks_continuous(np.linspace(0, 1, 40)), looks_continuous(np.arange(40) % 3)
-    (True, False)
-    """
-    import numpy as np
-    import pandas as pd
-
-    values = pd.Series(y)
-    if values.dtype == bool or not pd.api.types.is_numeric_dtype(values):
-        return False
-    values = values.dropna().to_numpy(dtype=np.float64)
-    distinct = np.unique(values).size
-    non_integer = bool(np.any(values != np.round(values)))
-    if non_integer and distinct > _MAX_FLOAT_CLASSES:
-        return True
-    return distinct > _MAX_CLASSES and distinct > values.size / 2
 
 
 def _metrics(estimator: Any, X_te: Any, y_te: Any, labels: Any, y_tr: Any) -> dict[str, Any]:
@@ -256,6 +225,14 @@ def register(app: typer.Typer) -> None:
         standardize: bool = typer.Option(
             True, "--standardize/--no-standardize", help="Scale features by the training split."
         ),
+        save: Path = _table.SAVE,
+        sep: str = _table.SEP,
+        header: bool = _table.HEADER,
+        decimal: str = _table.DECIMAL,
+        drop: list[str] = _table.DROP,
+        features: list[str] = _table.FEATURES,
+        categorical: list[str] = _table.CATEGORICAL,
+        missing: str = _table.MISSING,
         as_json: bool = json_option(),
         quiet: bool = quiet_option(),
     ) -> None:
@@ -263,6 +240,10 @@ def register(app: typer.Typer) -> None:
         majority-class baseline, a confusion matrix and per-class precision/recall/F1.
 
         A numeric target that looks like a measurement is refused (use linml regress).
+        Columns get roles first (printed as a table): identifiers and free text are dropped,
+        text/bool columns one-hot encoded, dates expanded, missing cells imputed (--missing);
+        rows without a class are dropped. --save keeps that preprocessing with the model for
+        `linml predict`.
 
         Example: [bold]linml classify wine.csv --target class --model svc --kernel rbf --C 1[/]
         """
@@ -283,38 +264,51 @@ def register(app: typer.Typer) -> None:
         if misplaced:
             fail(misplaced)
 
+        check_output_path(save, "--save", (".npz",))
+
         import numpy as np
         from sklearn.model_selection import train_test_split
 
-        from linml.datasets import load_table, table_to_xy
+        from linml.tabular import looks_continuous
 
-        X, y, names = table_to_xy(load_table(file), target)
-        if looks_continuous(y):
-            distinct = np.unique(y[~np.isnan(y.astype(np.float64))]).size
+        df = _table.read(file, sep, header, decimal)
+        if target in df.columns and looks_continuous(df[target]):
+            t = df[target]
             fail(
-                f"target column {target!r} looks continuous ({distinct} distinct values in "
-                f"{len(y)} rows), not a class label; to predict numbers use "
+                f"target column {target!r} looks continuous ({t.dropna().nunique()} distinct "
+                f"values in {len(t)} rows), not a class label; to predict numbers use "
                 f"linml regress {file} --target {target}."
             )
-        try:
-            labels, counts = np.unique(y, return_counts=True)
-        except TypeError:  # mixed types (numbers and strings) in an object column
-            y = y.astype(str)
-            labels, counts = np.unique(y, return_counts=True)
+        prep = _table.prepared(
+            df,
+            target,
+            task="classify",
+            drop=drop,
+            features=features,
+            categorical=categorical,
+            missing=missing,
+            standardize=standardize,
+        )
+        X, y = prep.X, prep.y
+        labels, counts = np.unique(y, return_counts=True)
         if labels.size < 2:
             fail(f"target column {target!r} holds one class only ({labels[0]}); need two.")
         stratify = y if counts.min() >= 2 else None
         X_tr, X_te, y_tr, y_te = train_test_split(
             X, y, test_size=test_size, random_state=seed, stratify=stratify
         )
-        if standardize:
-            mu = X_tr.mean(axis=0)
-            sd = X_tr.std(axis=0)
-            sd[sd == 0.0] = 1.0  # constant column: leave it at 0 instead of dividing by 0
-            X_tr, X_te = (X_tr - mu) / sd, (X_te - mu) / sd
-        estimator = CLASSIFIERS[model].build({**opts, "seed": seed})
+        if not as_json:
+            _table.print_roles(prep, console)
+        pipeline = prep.pipeline(CLASSIFIERS[model].build({**opts, "seed": seed}))
         with progress(fitting(model, X_tr.shape), quiet=quiet or as_json):
-            estimator.fit(X_tr, y_tr)
+            pipeline.fit(X_tr, y_tr)
+        estimator = pipeline[-1]
+        names = [str(c) for c in pipeline[0].get_feature_names_out()]
+        if save is not None:
+            from linml.io import save as save_model
+
+            save_model(pipeline, save)
+            say(f"wrote {save} (preprocessing + {type(estimator).__name__})", as_json=as_json)
         info: dict[str, Any] = {
             "command": "classify",
             "file": str(file),
@@ -325,8 +319,9 @@ def register(app: typer.Typer) -> None:
             "n_test": len(y_te),
             "n_features": len(names),
             "standardized": standardize,
+            "columns": prep.to_dict(),
             "classes": [str(c) for c in labels],
-            **_metrics(estimator, X_te, y_te, labels, y_tr),
+            **_metrics(pipeline, X_te, y_te, labels, y_tr),
             "details": _details(estimator),
         }
         if as_json:

@@ -8,6 +8,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
+from linml.cli import _table
 from linml.cli._common import (
     MAX_ROWS,
     Hints,
@@ -117,13 +118,26 @@ def register(app: typer.Typer) -> None:
         coef_out: Path = typer.Option(
             None, "--coef-out", help="Write every coefficient as CSV (feature, coef)."
         ),
+        save: Path = _table.SAVE,
         test_size: float = typer.Option(0.2, "--test-size", help="Held-out share in [0, 1)."),
         seed: int = typer.Option(0, "--seed", help="Seed of the train/test split."),
+        sep: str = _table.SEP,
+        header: bool = _table.HEADER,
+        decimal: str = _table.DECIMAL,
+        drop: list[str] = _table.DROP,
+        features: list[str] = _table.FEATURES,
+        categorical: list[str] = _table.CATEGORICAL,
+        missing: str = _table.MISSING,
         as_json: bool = json_option(),
         quiet: bool = quiet_option(),
     ) -> None:
         """Fit a linear regressor on FILE; print coefficients, held-out R²/RMSE/MAE against the
         mean-only baseline, and its linear algebra.
+
+        Columns get roles first (printed as a table): identifiers and free text are dropped,
+        text/bool columns one-hot encoded (ols drops each one's first level so the columns and
+        the intercept are not collinear), dates expanded to year/month/day/weekday, missing cells
+        imputed (--missing). --save keeps that preprocessing with the model for `linml predict`.
 
         More than 20 coefficients: the 20 largest |coef| are shown (all: --coef-out / --json).
 
@@ -147,23 +161,28 @@ def register(app: typer.Typer) -> None:
             fail(misplaced)
         check_output_path(out, "--out")
         check_output_path(coef_out, "--coef-out")
+        check_output_path(save, "--save", (".npz",))
 
         import numpy as np
         import pandas as pd
 
-        from linml.datasets import load_table, table_to_xy
         from linml.diagnose.explain import explain
         from linml.diagnose.render import explanation_renderable
         from linml.io import atomic_write
 
-        X, y, names = table_to_xy(load_table(file), target)
-        if not pd.api.types.is_numeric_dtype(y):
-            fail(
-                f"target column {target!r} is not numeric; regress predicts numbers "
-                "(for classes use linml classify)."
-            )
-        y = y.astype(np.float64)
-        n, p = X.shape
+        prep = _table.prepared(
+            _table.read(file, sep, header, decimal),
+            target,
+            task="regress",
+            drop=drop,
+            features=features,
+            categorical=categorical,
+            missing=missing,
+            standardize=standardize,
+            drop_first=model == "ols",
+        )
+        X, y = prep.X, prep.y
+        n = X.shape[0]
         n_test = round(test_size * n)
         if test_size > 0 and (n_test < 1 or n - n_test < 2):
             fail(
@@ -171,15 +190,20 @@ def register(app: typer.Typer) -> None:
             )
         perm = np.random.default_rng(seed).permutation(n)
         test_idx, train_idx = (perm[:n_test], perm[n_test:]) if n_test else (perm, perm)
-        if standardize:
-            mu = X[train_idx].mean(axis=0)
-            sd = X[train_idx].std(axis=0)
-            sd[sd == 0.0] = 1.0  # constant column: leave it at 0 instead of dividing by 0
-            X = (X - mu) / sd
-        estimator = REGRESSORS[model].build({**opts, "seed": seed})
-        with progress(fitting(model, (len(train_idx), p)), quiet=quiet or as_json):
-            estimator.fit(pd.DataFrame(X[train_idx], columns=names), y[train_idx])
-        pred = estimator.predict(pd.DataFrame(X, columns=names))
+        if not as_json:
+            _table.print_roles(prep, console)
+        pipeline = prep.pipeline(REGRESSORS[model].build({**opts, "seed": seed}))
+        with progress(fitting(model, (len(train_idx), X.shape[1])), quiet=quiet or as_json):
+            pipeline.fit(X.iloc[train_idx], y[train_idx])
+        estimator = pipeline[-1]
+        names = [str(c) for c in pipeline[0].get_feature_names_out()]
+        p = len(names)
+        pred = pipeline.predict(X)
+        if save is not None:
+            from linml.io import save as save_model
+
+            save_model(pipeline, save)
+            say(f"wrote {save} (preprocessing + {type(estimator).__name__})", as_json=as_json)
 
         coef = np.ravel(estimator.coef_).astype(np.float64)
         intercept = float(np.ravel(estimator.intercept_)[0])
@@ -192,7 +216,7 @@ def register(app: typer.Typer) -> None:
             split = np.full(n, "train", dtype=object)
             split[test_idx] = "test" if n_test else "train"
             frame = pd.DataFrame(
-                {"row": np.arange(n), target: y, "prediction": pred, "split": split}
+                {X.index.name or "row": X.index, target: y, "prediction": pred, "split": split}
             )
             with atomic_write(out, "w") as handle:
                 frame.to_csv(handle, index=False)
@@ -214,6 +238,7 @@ def register(app: typer.Typer) -> None:
                     "n_train": len(train_idx),
                     "n_test": int(n_test),
                     "n_features": p,
+                    "columns": prep.to_dict(),
                     "scored_on": "test" if n_test else "train",
                     "standardized": standardize,
                     "scores": scores,

@@ -24,6 +24,7 @@ from linml.tabular._prepare import (
     TablePrep,
     check_class_target,
     check_table,
+    looks_continuous,
     numeric_view,
     prepare,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "TablePrep",
     "check_class_target",
     "check_table",
+    "looks_continuous",
     "numeric_view",
     "prepare",
     "read_table",

@@ -45,6 +45,7 @@ __all__ = [
     "TablePrep",
     "check_class_target",
     "check_table",
+    "looks_continuous",
     "numeric_view",
     "prepare",
 ]
@@ -53,7 +54,7 @@ MISSING_CHOICES = ("impute", "drop", "error")
 MAX_CATEGORIES = 50
 """One-hot columns per categorical at most; rarer levels share one 'infrequent' column."""
 
-_ID_NAME = re.compile(r"(?i)^(id|.*[_\s.\-]id|index|unnamed:\s*\d+)$|^.*[a-z](Id|ID)$")
+_ID_NAME = re.compile(r"^((?i:id|.*[_\s.\-]id|index|unnamed:\s*\d+)|.*[a-z](Id|ID))$")
 _DATE_TEXT = re.compile(
     r"^\s*(\d{4}-\d{1,2}-\d{1,2}|\d{4}/\d{1,2}/\d{1,2}|\d{1,2}/\d{1,2}/\d{2,4})"
     r"([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?\s*$"
@@ -387,29 +388,52 @@ def _target_values(df: pd.DataFrame, target: str, task: str | None) -> np.ndarra
 
 
 def check_class_target(t: pd.Series, name: str = "target") -> None:
-    """Refuse a classification target that looks continuous.
-
-    A numeric target is refused when it has non-integer values and more than 10 distinct
-    values, or more than 50 distinct values that are over half the rows — a measurement,
-    not a class label.
+    """Refuse a classification target that looks continuous (:func:`looks_continuous`).
 
     >>> check_class_target(pd.Series([0, 1, 1, 2]))
     >>> check_class_target(pd.Series(np.linspace(0, 1, 30)), "price")
     Traceback (most recent call last):
     ...
-    linml.exceptions.LinmlInputError: target column 'price' holds 30 distinct numbers (not whole); it looks continuous — use regress, or bin it into classes first.
+    linml.exceptions.LinmlInputError: target column 'price' looks continuous (30 distinct values in 30 rows), not a class label; use regress, or bin it into classes first.
     """
-    if not pd.api.types.is_numeric_dtype(t) or pd.api.types.is_bool_dtype(t):
-        return
-    values = t.dropna().to_numpy(dtype=np.float64)
-    distinct = np.unique(values).size
-    whole = bool(np.all(np.mod(values, 1) == 0))
-    if (not whole and distinct > 10) or (distinct > 50 and distinct > 0.5 * values.size):
-        kind = "whole" if whole else "not whole"
+    if looks_continuous(t):
+        distinct = t.dropna().nunique()
         raise LinmlInputError(
-            f"target column {name!r} holds {distinct} distinct numbers ({kind}); it looks "
-            "continuous — use regress, or bin it into classes first."
+            f"target column {name!r} looks continuous ({distinct} distinct values in "
+            f"{len(t)} rows), not a class label; use regress, or bin it into classes first."
         )
+
+
+#: a numeric target with more distinct non-integer values than this is a measurement
+_MAX_FLOAT_CLASSES = 10
+#: … and so is one with more distinct values than this that are over half the rows
+_MAX_CLASSES = 50
+
+
+def looks_continuous(y: Any) -> bool:
+    """Whether a target column holds measurements (for ``linml regress``), not class labels.
+
+    The rule: ``y`` is numeric and either
+
+    * has non-integer values and more than 10 distinct values (``2.5, 3.1, …``), or
+    * has more than 50 distinct values and they are more than half the rows (an integer
+      count or an amount in cents, where nearly every row is its own "class").
+
+    Missing values are ignored. Integer labels such as ``0..9`` and strings are classes.
+
+    >>> import numpy as np
+    >>> looks_continuous(np.linspace(0, 1, 40)), looks_continuous(np.arange(40) % 3)
+    (True, False)
+    """
+    values = pd.Series(y)
+    if values.dtype == bool or not pd.api.types.is_numeric_dtype(values):
+        return False
+    values = values.dropna().to_numpy(dtype=np.float64)
+    distinct = np.unique(values).size
+    non_integer = bool(np.any(values != np.round(values)))
+    if non_integer and distinct > _MAX_FLOAT_CLASSES:
+        return True
+    return distinct > _MAX_CLASSES and distinct > values.size / 2
 
 
 def _decide(
