@@ -55,7 +55,7 @@ def test_errors_are_one_line_exit_2(tmp_path):
     cases = [
         (["cluster", str(tmp_path / "missing.csv")], "no such file"),
         (["cluster", str(path), "--method", "dbscan"], "must be 'spectral' or 'kmeans'"),
-        (["cluster", str(path), "--drop", "zzz"], "--drop column(s) zzz not found"),
+        (["cluster", str(path), "--drop", "zzz"], "--drop column(s) 'zzz' not found"),
         (["cluster", str(path), "--k", "500", "--out", str(out)], "n_clusters=500 must be <="),
     ]
     for args, message in cases:

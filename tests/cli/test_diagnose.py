@@ -105,7 +105,7 @@ def test_nan_cells_are_reported_not_fatal(tmp_path):
     path.write_text("a,b\n1,2\n2,\n3,7\n4,1\n5,9\n")
     result = runner.invoke(app, ["diagnose", str(path)])
     assert result.exit_code == 0, result.output
-    assert "(row 1, 'b')" in result.output
+    assert "(line 3, 'b')" in result.output  # row 1 sits on file line 3 (line 1: header)
     assert "finite block only" in result.output
 
 
@@ -117,16 +117,15 @@ def test_parquet_input(tmp_path):
     assert "well-conditioned" in result.output
 
 
-def test_non_numeric_column_is_one_line_error_unless_dropped(tmp_path):
+def test_text_column_is_encoded_or_left_out_on_request(tmp_path):
     path = tmp_path / "mixed.csv"
     path.write_text("a,city,b,y\n1,Oslo,3,0\n2,Rome,1,1\n3,Oslo,4,0\n4,Lima,1,1\n")
     out = tmp_path / "r.json"
     result = runner.invoke(app, ["diagnose", str(path), "--target", "y", "--report", str(out)])
-    assert result.exit_code == 2
-    assert "non-numeric column(s) 'city'" in result.output
-    assert "--drop-non-numeric" in result.output
-    _no_traceback(result)
-    assert not out.exists()
+    assert result.exit_code == 0, result.output
+    report = json.loads(out.read_text())
+    assert report["feature_names"] == ["a", "city_Lima", "city_Oslo", "city_Rome", "b"]
+    assert any("one-hot encoded 'city'" in note for note in report["notes"])
     ok = runner.invoke(
         app, ["diagnose", str(path), "--target", "y", "--drop-non-numeric", "--report", str(out)]
     )
@@ -135,6 +134,10 @@ def test_non_numeric_column_is_one_line_error_unless_dropped(tmp_path):
     assert report["feature_names"] == ["a", "b"]
     assert report["dropped_non_numeric"] == ["city"]
     assert "left out: 'city'" in ok.output
+    dropped = runner.invoke(app, ["diagnose", str(path), "-t", "y", "--drop", "city", "--json"])
+    assert json.loads(dropped.stdout)["feature_names"] == ["a", "b"]
+    bad = runner.invoke(app, ["diagnose", str(path), "--drop", "town"])
+    assert bad.exit_code == 2 and "column(s) 'town' not found" in bad.output
 
 
 def test_categorical_target_is_accepted(tmp_path):
@@ -153,7 +156,7 @@ def test_categorical_target_is_accepted(tmp_path):
         (["{table}", "--condition-target", "0.5"], "condition_target=0.5 must be a number > 1"),
         (["{table}", "--near-duplicate-tol", "2"], "near_duplicate_tol=2.0"),
         (["{bad_ext}"], "unknown file type '.xyz'"),
-        (["{empty}"], "cannot read"),
+        (["{empty}"], "holds no data"),
     ],
 )
 def test_bad_input_is_one_line_exit_2_without_partial_json(tmp_path, table, args, message):
@@ -176,8 +179,9 @@ def test_existing_json_survives_a_failed_run(tmp_path):
     out = tmp_path / "r.json"
     out.write_text('{"previous": true}')
     bad = tmp_path / "bad.csv"
-    bad.write_text("a,b\nx,y\n")
+    bad.write_text("a,b\n1,2\n3\n4,5,6\n")
     result = runner.invoke(app, ["diagnose", str(bad), "--report", str(out)])
+    assert "line 4: 3 fields where the header has 2" in result.output
     assert result.exit_code == 2
     assert json.loads(out.read_text()) == {"previous": True}
 

@@ -7,6 +7,7 @@ everywhere) and hand them to :func:`read` / :func:`prepared`, which call
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -85,26 +86,30 @@ def prepared(
     drop_first: bool = False,
 ) -> TablePrep:
     """:func:`linml.tabular.prepare` with the shared options, flags named in its errors."""
+    from linml.exceptions import LinmlInputError
     from linml.tabular import MISSING_CHOICES, prepare
 
     if missing not in MISSING_CHOICES:
-        from linml.exceptions import LinmlInputError
-
         raise LinmlInputError(
             f"--missing {missing!r} must be one of: {', '.join(MISSING_CHOICES)}."
         )
     wanted = names(features) or None
-    return prepare(
-        df,
-        target,
-        task=task,
-        drop=names(drop),
-        features=wanted,
-        categorical=names(categorical),
-        missing=missing,
-        standardize=standardize,
-        drop_first=drop_first,
-    )
+    try:
+        return prepare(
+            df,
+            target,
+            task=task,
+            drop=names(drop),
+            features=wanted,
+            categorical=names(categorical),
+            missing=missing,
+            standardize=standardize,
+            drop_first=drop_first,
+        )
+    except LinmlInputError as e:  # the library names its parameters; say the flags
+        message = re.sub(r"^(drop|features|categorical) column", r"--\1 column", str(e))
+        message = re.sub(r"missing='(\w+)'", r"--missing \1", message)
+        raise LinmlInputError(message) from None
 
 
 def roles_table(prep: TablePrep) -> Table:

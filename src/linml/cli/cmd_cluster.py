@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
 
+from linml.cli import _table
 from linml.cli._common import (
     MAX_ROWS,
     PLOT_FORMATS,
@@ -43,7 +45,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     @friendly_errors(hints=HINTS)
     def cluster(
-        file: Path = typer.Argument(..., help="CSV, TSV, Parquet or NPZ table; numeric columns."),
+        file: Path = typer.Argument(..., help="CSV, TSV, Parquet or NPZ table."),
         k: int = typer.Option(3, "--k", "-k", help="Number of clusters."),
         method: str = typer.Option("spectral", help=f"{' or '.join(METHODS)}."),
         affinity: str = typer.Option(
@@ -52,7 +54,14 @@ def register(app: typer.Typer) -> None:
         ),
         gamma: float = typer.Option(1.0, help="RBF width (affinity rbf): exp(−gamma‖xᵢ − xⱼ‖²)."),
         n_neighbors: int = typer.Option(10, help="Neighbours of the k-NN graph."),
-        drop: list[str] = typer.Option(None, "--drop", help="Columns to ignore (e.g. a label)."),
+        drop: list[str] = _table.DROP,
+        features: list[str] = _table.FEATURES,
+        categorical: list[str] = _table.CATEGORICAL,
+        missing: str = _table.MISSING,
+        sep: str = _table.SEP,
+        header: bool = _table.HEADER,
+        decimal: str = _table.DECIMAL,
+        save: Path = _table.SAVE,
         standardize: bool = typer.Option(False, help="Scale columns to unit variance first."),
         seed: int = typer.Option(0, help="Random seed."),
         out: Path = typer.Option(None, "--out", help="Write the input with a 'cluster' column."),
@@ -66,7 +75,11 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Cluster the rows of FILE by the spectrum of their similarity graph.
 
-        More than 20 clusters: the 20 largest are listed (all: --json).
+        More than 20 clusters: the 20 largest are listed (all: --json). Text columns are
+        one-hot encoded, identifiers dropped, missing cells imputed (--missing). --save keeps the
+        preprocessing with an out-of-sample rule for `linml predict`: kmeans assigns a new row to
+        its nearest centroid; spectral clustering (which has no formula for a new point) to the
+        majority cluster of its --n-neighbors nearest training rows.
 
         Example: [bold]linml cluster points.csv --k 2 --method spectral --out labels.csv[/]
         """
@@ -74,20 +87,30 @@ def register(app: typer.Typer) -> None:
             fail(f"--method {method!r} must be 'spectral' or 'kmeans'.")
         check_output_path(out, "--out")
         check_output_path(plot, "--plot", PLOT_FORMATS)
+        check_output_path(save, "--save", (".npz",))
 
         import numpy as np
+        from sklearn.base import clone
 
-        from linml.datasets import load_table, table_to_xy
         from linml.io import atomic_write
 
-        df = load_table(file)
-        missing = [c for c in drop or [] if c not in df.columns]
-        if missing:
-            fail(f"--drop column(s) {', '.join(missing)} not found in {file}.")
-        X, _, names = table_to_xy(df.drop(columns=list(drop or [])))
-        if standardize:
-            std = X.std(axis=0)
-            X = (X - X.mean(axis=0)) / np.where(std > 0, std, 1.0)
+        df = _table.read(file, sep, header, decimal)
+        prep = _table.prepared(
+            df,
+            None,
+            task=None,
+            drop=drop,
+            features=features,
+            categorical=categorical,
+            missing=missing,
+            standardize=standardize,
+        )
+        if not as_json:
+            _table.print_roles(prep, console)
+        transform = clone(prep.preprocessor)
+        frame = transform.fit_transform(prep.X)
+        names = [str(c) for c in frame.columns]
+        X = frame.to_numpy(dtype=np.float64)
         with progress(fitting(method, X.shape), quiet=quiet or as_json):
             if method == "spectral":
                 from linml.cluster import SpectralClustering
@@ -100,6 +123,9 @@ def register(app: typer.Typer) -> None:
 
                 model = KMeans(k, n_init=10, random_state=seed).fit(X)
         labels = model.labels_
+        if save is not None:
+            _save(save, transform, frame, model, method, labels, n_neighbors)
+            say(f"wrote {save} (preprocessing + out-of-sample rule)", as_json=as_json)
         sizes = np.bincount(labels, minlength=k)
         eigenvalues = model.eigenvalues_ if method == "spectral" else None
         eigengap = (
@@ -109,7 +135,7 @@ def register(app: typer.Typer) -> None:
         )
         if out is not None:
             with atomic_write(out, "w") as handle:
-                df.assign(cluster=labels).to_csv(handle, index=False)
+                df.loc[prep.X.index].assign(cluster=labels).to_csv(handle, index=False)
             say(f"wrote {out}", as_json=as_json)
         if plot is not None:
             from linml.report.figures import figure_bytes, new_figure
@@ -142,6 +168,7 @@ def register(app: typer.Typer) -> None:
                     "n_features": X.shape[1],
                     "features": names,
                     "standardized": standardize,
+                    "columns": prep.to_dict(),
                     "cluster_sizes": sizes,
                     "eigenvalues": eigenvalues,
                     "eigengap": eigengap,
@@ -171,3 +198,27 @@ def register(app: typer.Typer) -> None:
                     )
                 )
             )
+
+
+def _save(
+    path: Path, transform: Any, frame: Any, model: Any, method: str, labels: Any, k: int
+) -> None:
+    """Preprocessing + a rule that labels new rows, saved as one pipeline.
+
+    kmeans: nearest centroid (a 1-NN classifier on the centroids, labelled 0…k−1) — exactly
+    ``KMeans.predict``. Spectral: a k-NN vote among the training rows (k = ``--n-neighbors``),
+    the graph the clustering was built on.
+    """
+    import numpy as np
+    import pandas as pd
+    from sklearn.pipeline import Pipeline
+
+    from linml.io import save
+    from linml.neighbors import KNeighborsClassifier
+
+    if method == "kmeans":
+        centers = pd.DataFrame(model.cluster_centers_, columns=frame.columns)
+        rule = KNeighborsClassifier(n_neighbors=1).fit(centers, np.arange(len(centers)))
+    else:
+        rule = KNeighborsClassifier(n_neighbors=min(k, len(frame))).fit(frame, labels)
+    save(Pipeline([("prep", transform), ("model", rule)]), path)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from linml.cli import _table
 from linml.cli._common import (
     Hints,
     check_output_path,
@@ -86,37 +87,49 @@ def register(app: typer.Typer) -> None:
         drop_non_numeric: bool = typer.Option(
             False,
             "--drop-non-numeric",
-            help="Leave out non-numeric feature columns instead of stopping with an error.",
+            help="Leave out text/category/date columns instead of encoding them (one-hot, date parts).",
         ),
+        drop: list[str] = _table.DROP,
+        sep: str = _table.SEP,
+        header: bool = _table.HEADER,
+        decimal: str = _table.DECIMAL,
     ) -> None:
         """Rank, conditioning, collinear columns, duplicates, NaN/inf of a table — and the fix.
 
         Collinearity is found the way statisticians find it too: variance inflation factors
         (VIF >= 10) and Belsley-Kuh-Welsch condition indices (>= 30 with two or more
-        variance proportions >= 0.5), each named in the table's columns.
+        variance proportions >= 0.5), each named in the table's columns. Text and category
+        columns are one-hot encoded, dates expanded to year/month/day/weekday, text identifiers
+        left out (each said in a note); NaN cells are named by the file line.
 
         Example: [bold]linml diagnose data.csv --target price --report report.json[/]
         """
         check_output_path(report_out, "--report")
 
-        from linml.datasets import load_table, table_to_xy
         from linml.diagnose import data
         from linml.io import atomic_write
 
-        df = load_table(path)
-        if target is not None and target not in {str(c) for c in df.columns}:
-            table_to_xy(df, target)  # raises the loader's "target column not found" message
-        df, dropped = _drop_non_numeric(df, target)
-        if dropped and not drop_non_numeric:
-            fail(
-                f"non-numeric column(s) {_quoted(dropped)} in {str(path)!r}: encode them as "
-                "numbers (e.g. one-hot), or pass --drop-non-numeric to leave them out."
-            )
-        X, y, names = table_to_xy(df, target)
+        df = _table.read(path, sep, header, decimal)
+        columns = [str(c) for c in df.columns]
+        df = df.set_axis(columns, axis=1)
+        unknown = [
+            c for c in [*_table.names(drop), *([target] if target else [])] if c not in columns
+        ]
+        if unknown:
+            shown = ", ".join(columns[:20]) + (" …" if len(columns) > 20 else "")
+            what = "target column" if unknown == [target] else "column(s)"
+            fail(f"{what} {_quoted(unknown)} not found; the columns are: {shown}.")
+        df = df.drop(columns=_table.names(drop))
+        dropped: list[str] = []
+        if drop_non_numeric:
+            df, dropped = _drop_non_numeric(df, target)
+        y = df[target] if target is not None else None
+        X = df.drop(columns=[target]) if target is not None else df
+        if X.shape[1] == 0:
+            fail("no feature columns left to diagnose.")
         report = data(
             X,
             y,
-            feature_names=names,
             condition_target=condition_target,
             near_duplicate_tol=near_duplicate_tol,
             vif_threshold=vif_threshold,

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from linml.cli import _table
 from linml.cli._common import (
     MAX_ROWS,
     PLOT_FORMATS,
@@ -53,7 +54,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     @friendly_errors(hints=HINTS)
     def pca(
-        file: Path = typer.Argument(..., help="CSV, TSV, Parquet or NPZ table; numeric columns."),
+        file: Path = typer.Argument(..., help="CSV, TSV, Parquet or NPZ table."),
         components: str = typer.Option(
             None, "--components", "-k", help="K components, or a fraction such as 0.95."
         ),
@@ -63,7 +64,14 @@ def register(app: typer.Typer) -> None:
             "--standardize",
             help="Scale columns to unit variance first (PCA on correlations).",
         ),
-        drop: list[str] = typer.Option(None, "--drop", help="Columns to ignore (e.g. a label)."),
+        drop: list[str] = _table.DROP,
+        features: list[str] = _table.FEATURES,
+        categorical: list[str] = _table.CATEGORICAL,
+        missing: str = _table.MISSING,
+        sep: str = _table.SEP,
+        header: bool = _table.HEADER,
+        decimal: str = _table.DECIMAL,
+        save: Path = _table.SAVE,
         plot: Path = typer.Option(
             None,
             "--plot",
@@ -76,45 +84,56 @@ def register(app: typer.Typer) -> None:
         """Principal components of the rows of FILE: how much variance each axis explains.
 
         The table lists the whole spectrum, the first 20 components when there are more
-        (all, with the kept components' loadings: --json).
+        (all, with the kept components' loadings: --json). Text columns are one-hot encoded,
+        identifiers dropped, missing cells imputed (--missing); --save keeps the preprocessing
+        with the fitted PCA, so `linml predict` gives the scores of new rows.
 
         Example: [bold]linml pca digits.csv --components 0.95 --standardize --plot scree.png[/]
         """
         n_components = _parse_components(components)
         check_output_path(out, "--out")
         check_output_path(plot, "--plot", PLOT_FORMATS)
+        check_output_path(save, "--save", (".npz",))
 
         import numpy as np
         import pandas as pd
 
-        from linml.datasets import load_table, table_to_xy
         from linml.decomposition import PCA
         from linml.io import atomic_write
 
-        df = load_table(file)
-        missing = [c for c in drop or [] if c not in df.columns]
-        if missing:
-            fail(f"--drop column(s) {', '.join(missing)} not found in {file}.")
-        X, _, names = table_to_xy(df.drop(columns=list(drop or [])))
-        if standardize:
-            std = X.std(axis=0)
-            constant = [names[j] for j in np.flatnonzero(std == 0)]
-            if constant:
-                fail(
-                    f"--standardize divides by each column's standard deviation, but column(s) "
-                    f"{', '.join(map(repr, constant[:5]))} are constant; --drop them."
-                )
-            X = (X - X.mean(axis=0)) / std
-        with progress(fitting("PCA", X.shape), quiet=quiet or as_json):
-            model = PCA(n_components, whiten=whiten).fit(X)
+        prep = _table.prepared(
+            _table.read(file, sep, header, decimal),
+            None,
+            task=None,
+            drop=drop,
+            features=features,
+            categorical=categorical,
+            missing=missing,
+            standardize=standardize,
+        )
+        if not as_json:
+            _table.print_roles(prep, console)
+        pipeline = prep.pipeline(PCA(n_components, whiten=whiten))
+        with progress(fitting("PCA", prep.X.shape), quiet=quiet or as_json):
+            pipeline.fit(prep.X)
+            model = pipeline[-1]
+            X = pipeline[0].transform(prep.X).to_numpy(dtype=np.float64)
             # the table lists the whole spectrum, the kept components first
             full = model if n_components is None else PCA().fit(X)
+        names = [str(c) for c in pipeline[0].get_feature_names_out()]
+        if save is not None:
+            from linml.io import save as save_model
+
+            save_model(pipeline, save)
+            say(f"wrote {save} (preprocessing + PCA)", as_json=as_json)
         k = model.n_components_
         cumulative = np.cumsum(full.explained_variance_ratio_)
         if out is not None:
-            scores = pd.DataFrame(model.transform(X), columns=[f"PC{i + 1}" for i in range(k)])
+            scores = pd.DataFrame(
+                model.transform(X), columns=[f"PC{i + 1}" for i in range(k)], index=prep.X.index
+            )
             with atomic_write(out, "w") as handle:
-                scores.to_csv(handle, index=False)
+                scores.reset_index(names=prep.X.index.name or "row").to_csv(handle, index=False)
             say(f"wrote {out}", as_json=as_json)
         if plot is not None:
             from linml.report.figures import figure_bytes, new_figure
@@ -141,6 +160,7 @@ def register(app: typer.Typer) -> None:
                     "n_features": X.shape[1],
                     "features": names,
                     "standardized": standardize,
+                    "columns": prep.to_dict(),
                     "whiten": whiten,
                     "solver": model.solver_,
                     "n_components": int(k),
