@@ -140,3 +140,11 @@ def test_eval_rank_and_cut_off_are_separate_options(tmp_path):
     for old in (["eval", "-k", "5"], ["fit", "-k", "3", "--out", str(tmp_path / "m.npz")]):
         result = runner.invoke(app, ["recommend", *old])
         assert result.exit_code == 2 and "No such option: -k" in result.output
+
+
+def test_fit_takes_save_like_every_fitting_command(tmp_path):
+    model = tmp_path / "m.npz"
+    args = ["recommend", "fit", str(_ratings(tmp_path)), "--rank", "2", "--n-iter", "2"]
+    result = runner.invoke(app, [*args, "--save", str(model)])
+    assert result.exit_code == 0, result.output
+    assert model.exists()

@@ -32,7 +32,7 @@ def test_penguins_roles(penguins_csv):
     assert prep.imputed_cells == 5  # 2 bill lengths + 3 sexes
     assert "penguin_id" not in prep.X.columns
     by_name = {r.name: r for r in prep.roles}
-    assert by_name["sex"].missing == 3 and "most frequent-imputed" in by_name["sex"].action
+    assert by_name["sex"].missing == 3 and "most-frequent-imputed" in by_name["sex"].action
     assert "named like an identifier" in by_name["penguin_id"].action
 
 

@@ -126,7 +126,7 @@ def roles_table(prep: TablePrep) -> Table:
     styles = {"identifier": "dim", "dropped": "dim", "target": "bold"}
     rows = prep.roles
     if len(rows) > MAX_ROWS:  # wide table: the columns that got a decision, then a count
-        notable = [r for r in rows if r.role != "numeric" or r.missing or r.action != "numbers"]
+        notable = [r for r in rows if not _plain(r)]
         rows = notable[:MAX_ROWS]
     for r in rows:
         table.add_row(
@@ -140,14 +140,17 @@ def roles_table(prep: TablePrep) -> Table:
     return table
 
 
+def _plain(r: Any) -> bool:
+    """A numeric column nothing happened to beyond scaling: left out of a wide role table."""
+    return r.role == "numeric" and not r.missing and r.action in ("standardized", "as is")
+
+
 def print_roles(prep: TablePrep, console: Any) -> None:
     """The role table and one line per note (rows dropped, cells imputed)."""
     console.print(roles_table(prep))
     if len(prep.roles) > MAX_ROWS:
         shown = roles_table(prep).row_count
-        plain = sum(
-            r.role == "numeric" and not r.missing and r.action == "numbers" for r in prep.roles
-        )
+        plain = sum(_plain(r) for r in prep.roles)
         hidden = len(prep.roles) - shown
         if hidden:
             console.print(

@@ -153,7 +153,9 @@ def register(app: typer.Typer) -> None:
 @friendly_errors(hints=HINTS)
 def fit(
     ratings: Path = _RATINGS,
-    out: Path = typer.Option(..., "--out", "-o", help="Where to save the model (.npz)."),
+    out: Path = typer.Option(
+        ..., "--save", "--out", "-o", help="Where to save the model (.npz); --out is the same."
+    ),
     model: str = _MODEL,
     rank: int = _RANK,
     reg: float = _REG,

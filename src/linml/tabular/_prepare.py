@@ -330,9 +330,15 @@ def prepare(
     for role in roles:
         if role.role in kinds:
             role.missing = int(cells[role.name].sum()) if role.name in cells else role.missing
+            parts = [] if role.action == "numbers" else [role.action]
             if missing == "impute" and role.missing:
-                how = "median" if role.role != "categorical" else "most frequent"
-                role.action = f"{role.action}; {how}-imputed + indicator"
+                how = "median" if role.role != "categorical" else "most-frequent"
+                parts.append(f"{how}-imputed + indicator")
+            if role.role != "categorical":
+                parts.append("standardized" if standardize else "as is")
+            elif drop_first:
+                parts.append("first level dropped")
+            role.action = "; ".join(parts)
     pre = _build(kinds, missing, standardize, drop_first, X, dict(cells.any(axis=0)))
     return TablePrep(
         X=X,
