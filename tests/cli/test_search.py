@@ -60,3 +60,12 @@ def test_errors_are_one_line(tmp_path):
         assert r.exit_code == 2, (args, r.output)
         assert message in r.output and "Traceback" not in r.output
     assert not (tmp_path / "o.npz").exists()
+
+
+def test_max_load_mb_refuses_a_file_larger_than_the_bound(tmp_path):
+    np.save(tmp_path / "v.npy", np.random.default_rng(0).normal(size=(2000, 64)))
+    out = tmp_path / "v.npz"
+    runner.invoke(app, ["search", "build", str(tmp_path / "v.npy"), "--out", str(out)])
+    r = runner.invoke(app, ["search", "query", str(out), "3", "--max-load-mb", "0.1"])
+    assert r.exit_code == 2 and "over --max-load-mb 0.1; pass a larger --max-load-mb" in r.output
+    assert runner.invoke(app, ["search", "query", str(out), "3", "--max-load-mb", "10"]).exit_code == 0

@@ -55,6 +55,7 @@ __all__ = [
     "friendly_errors",
     "json_option",
     "jsonable",
+    "max_load_option",
     "plot_format",
     "print_more",
     "progress",
@@ -104,6 +105,13 @@ _SUGGESTION = re.compile(
 _ASSIGNMENT = re.compile(r"(?<![-\w])(\w+)=('?)([\w.+-]+)\2")
 
 
+#: suggestions about options every loading command shares (``--max-load-mb``)
+_EVERY_COMMAND = (
+    (r"over max_load_mb=([\d.eE+-]+)", r"over --max-load-mb \1"),
+    (r"a larger max_load_mb=?", "a larger --max-load-mb"),
+)
+
+
 def reword(message: str, hints: Hints | None) -> str:
     """``message`` with its Python-syntax suggestions rewritten as the command's flags.
 
@@ -111,6 +119,8 @@ def reword(message: str, hints: Hints | None) -> str:
     >>> reword("duplicate rating; choose duplicates='last', 'mean' or 'sum'.", h)
     'duplicate rating; choose --duplicates last, mean or sum.'
     """
+    for pattern, replacement in _EVERY_COMMAND:
+        message = re.sub(pattern, replacement, message)
     if hints is None:
         return message
     for pattern, replacement in hints.phrases:
@@ -280,6 +290,18 @@ def json_option() -> Any:
         "--json",
         help="Print one JSON object on stdout (no tables); notes such as 'wrote FILE' go "
         "to stderr.",
+    )
+
+
+def max_load_option() -> Any:
+    """The ``--max-load-mb`` flag of every command that loads a saved model or index."""
+    from linml.io import DEFAULT_MAX_LOAD_MB
+
+    return typer.Option(
+        DEFAULT_MAX_LOAD_MB,
+        "--max-load-mb",
+        help="Refuse a saved file whose arrays would take more than this many MB once loaded "
+        "(checked before anything is decompressed).",
     )
 
 

@@ -21,6 +21,7 @@ from linml.cli._common import (
     fail,
     friendly_errors,
     json_option,
+    max_load_option,
     progress,
     quiet_option,
     say,
@@ -218,6 +219,7 @@ def top(
     user: str = typer.Option(..., "--user", "-u", help="User id."),
     n: int = typer.Option(10, "-n", help="How many items."),
     include_seen: bool = typer.Option(False, "--include-seen", help="Keep already-rated items."),
+    max_load_mb: float = max_load_option(),
     as_json: bool = json_option(),
 ) -> None:
     """List a user's top-n items.
@@ -227,7 +229,7 @@ def top(
     from linml.io import load
     from linml.recommend._factor_model import FactorRecommender
 
-    estimator = load(model_path)
+    estimator = load(model_path, max_load_mb=max_load_mb)
     if not isinstance(estimator, FactorRecommender):
         fail(f"{str(model_path)!r} holds a {type(estimator).__name__}, not a recommender.")
     ids, scores = estimator.recommend(user, n=n, exclude_seen=not include_seen)

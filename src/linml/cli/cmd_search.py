@@ -15,6 +15,7 @@ from linml.cli._common import (
     fail,
     friendly_errors,
     json_option,
+    max_load_option,
     say,
 )
 
@@ -98,6 +99,7 @@ def query(
     index: Path = typer.Argument(..., help="Index written by `linml search build`."),
     text: str = typer.Argument(..., help="Query text, or the id (row number) of an indexed item."),
     k: int = typer.Option(5, "-k", help="Number of results."),
+    max_load_mb: float = max_load_option(),
     as_json: bool = json_option(),
 ) -> None:
     """Top-k most similar items. Example: [bold]linml search query docs.npz "young cats" -k 3[/]"""
@@ -106,11 +108,11 @@ def query(
     kind = _kind(index)
     results: list[dict[str, object]] = []
     if kind == "linml.DocumentSearch":
-        search = DocumentSearch.load(index)
+        search = DocumentSearch.load(index, max_load_mb=max_load_mb)
         hits = search.query(int(text) if text.isdigit() else text, k=k)
         results = [{"id": int(i), "score": float(s), "document": doc} for i, s, doc in hits]
     elif kind == "linml.EmbeddingIndex":
-        ix = EmbeddingIndex.load(index)
+        ix = EmbeddingIndex.load(index, max_load_mb=max_load_mb)
         if not text.lstrip("-").isdigit():
             fail("a vector index is queried by the id (row number) of an indexed vector.")
         item = int(text)
