@@ -68,4 +68,6 @@ def test_max_load_mb_refuses_a_file_larger_than_the_bound(tmp_path):
     runner.invoke(app, ["search", "build", str(tmp_path / "v.npy"), "--out", str(out)])
     r = runner.invoke(app, ["search", "query", str(out), "3", "--max-load-mb", "0.1"])
     assert r.exit_code == 2 and "over --max-load-mb 0.1; pass a larger --max-load-mb" in r.output
-    assert runner.invoke(app, ["search", "query", str(out), "3", "--max-load-mb", "10"]).exit_code == 0
+    assert (
+        runner.invoke(app, ["search", "query", str(out), "3", "--max-load-mb", "10"]).exit_code == 0
+    )
