@@ -25,6 +25,26 @@ finiteness, lengths against ``n_features_in_`` and the other sizes it declares) 
 is probed once on a zero input, so a file that does not fit its class fails here, with one
 :class:`~linml.exceptions.LinmlInputError`, rather than at the first ``predict``.
 
+**Pipelines.** :func:`save` also takes a fitted scikit-learn ``Pipeline`` whose last step is a
+linml estimator and whose other steps are built, nested in any way, from the allow-list
+:data:`PIPELINE_STEPS` (``Pipeline``, ``ColumnTransformer``, ``SimpleImputer``,
+``MissingIndicator``, ``OneHotEncoder``, ``StandardScaler``), linml's own
+``linml.tabular.TRANSFORMERS`` (``Coerce``, ``DateParts``) and the strings ``"passthrough"`` /
+``"drop"`` — what ``linml.tabular.prepare(...).pipeline(estimator)`` builds. Such a file (format
+version 2, ``"kind": "pipeline"``) is the same one ``.npz``: each step is stored as its class
+name and its ``__dict__`` in tagged JSON (``{"__t__": "est", "cls": …, "d": {…}}``; other
+tags: ``float`` for non-finite floats, ``tuple``, ``dict`` with its key types, ``slice``,
+``dtype``, ``sctype``, ``scalar``, ``array`` and ``text``), every array as a member ``p0``,
+``p1``, …, object arrays of ``str``/``int``/``None``/``NaN`` (categories, imputer statistics,
+feature names) as a text member plus a ``uint8`` mask, and the estimator through the same
+path as a lone estimator (members ``m__<name>``, metadata under ``"estimator"``). Anything
+else is refused at save, naming where it is. :func:`load` builds only allow-listed classes
+(``cls.__new__`` then the saved attributes; no constructor, no other module imported),
+refuses attribute names that would shadow a method, unknown tags and unreferenced members,
+checks that the preprocessing's output feeds the estimator (``get_feature_names_out`` and one
+all-missing row, where every step accepts one) and warns once when the file was written by
+another scikit-learn version.
+
 >>> import numpy as np, tempfile, os
 >>> from linml.io import save, load
 >>> from linml.linear_model import LinearRegression
@@ -40,6 +60,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import inspect
 import io as _io
 import json
 import math
@@ -89,6 +110,7 @@ __all__ = [
     "DEFAULT_MAX_LOAD_MB",
     "FORMAT_VERSION",
     "MODEL_PACKAGES",
+    "PIPELINE_STEPS",
     "atomic_write",
     "load",
     "open_npz",
@@ -109,7 +131,14 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[Any
         raise LinmlInputError(
             f"cannot write {str(target)!r}: directory {str(directory)!r} does not exist."
         )
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    if target.is_dir():
+        raise LinmlInputError(
+            f"cannot write {str(target)!r}: it is a directory; give a file name inside it."
+        )
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    except OSError as e:  # name the destination, never the temporary file
+        raise _os_error(e, target) from None
     # mkstemp creates 0600; give the result the permissions a plain open() would (0666 & ~umask)
     umask = os.umask(0)
     os.umask(umask)
@@ -119,11 +148,23 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[Any
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, target)
+        try:
+            os.replace(tmp, target)
+        except OSError as e:
+            raise _os_error(e, target) from None
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def _os_error(e: OSError, target: Path) -> OSError:
+    """``e`` re-made to name ``target`` (not the temporary file beside it)."""
+    if isinstance(e, IsADirectoryError):
+        return LinmlInputError(
+            f"cannot write {str(target)!r}: it is a directory; give a file name inside it."
+        )
+    return type(e)(e.errno, f"cannot write {str(target)!r}: {e.strerror}")
 
 
 def _jsonable(value: Any) -> Any:
@@ -360,17 +401,22 @@ def open_npz(
 
     if not path.is_file():
         raise error("no such file.")
+    magic = b""
     try:
         with open(path, "rb") as handle:
             magic = handle.read(6)
         zf = zipfile.ZipFile(path)
     except _READ_ERRORS as e:
+        if magic[:2] == b"PK":  # a zip archive whose directory is damaged or cut short
+            raise error(f"not a {what}, or a damaged one (not an NPZ archive: {e}).") from e
         hint = (
-            " It is a bare .npy array; save with linml's save() instead."
+            " It is a bare .npy array (numpy.save); linml files hold several arrays."
             if magic == b"\x93NUMPY"
             else ""
         )
-        raise error(f"not a {what}, or a damaged one (not an NPZ archive: {e}).{hint}") from e
+        raise error(
+            f"not a {what}, or a damaged one: it is not a {what} file (not a zip archive).{hint}"
+        ) from None
     try:
         members = _check_members(
             zf, what, error, is_allowed, json_keys, limit, max_compression_ratio
@@ -443,21 +489,55 @@ def _check_members(zf, what, error, is_allowed, json_keys, limit, max_ratio) -> 
 
 
 def save(model: Any, path: str | os.PathLike[str]) -> None:
-    """Save a fitted linml estimator to ``path`` (an ``.npz`` file), atomically.
+    """Save a fitted linml estimator, or a pipeline ending in one, to ``path`` (``.npz``), atomically.
 
     Parameters
     ----------
-    model : LinmlEstimator
-        A fitted estimator defined in linml.
+    model : LinmlEstimator or sklearn.pipeline.Pipeline
+        A fitted estimator defined in linml, or a fitted ``Pipeline`` whose last step is one
+        and whose other steps are built from :data:`PIPELINE_STEPS` and
+        ``linml.tabular.TRANSFORMERS`` (what ``linml.tabular.prepare(...).pipeline(est)``
+        builds), nested in any way.
     path : str or PathLike
-        Destination; written to a temporary file first and renamed.
+        Destination file; written to a temporary file first and renamed.
+
+    Raises
+    ------
+    TypeError
+        ``model`` is neither a linml estimator nor a scikit-learn ``Pipeline``.
+    LinmlInputError
+        ``path`` is a directory, its directory does not exist, or a pipeline holds a step or
+        an attribute value outside the allow-list (the message names where it is).
+
+    Examples
+    --------
+    >>> import os, tempfile, pandas as pd
+    >>> from linml.linear_model import Ridge
+    >>> from linml.tabular import prepare
+    >>> df = pd.DataFrame({"x": [1.0, None, 3.0, 4.0], "c": ["a", "b", "a", None],
+    ...                    "y": [1.0, 2.0, 3.0, 4.0]})
+    >>> prep = prepare(df, "y", task="regress")
+    >>> model = prep.pipeline(Ridge()).fit(prep.X, prep.y)
+    >>> path = os.path.join(tempfile.mkdtemp(), "ridge.npz")
+    >>> save(model, path)
+    >>> back = load(path)
+    >>> bool((back.predict(df) == model.predict(df)).all())
+    True
     """
     from linml import __version__
 
+    if Path(path).is_dir():
+        raise LinmlInputError(
+            f"cannot save to {str(path)!r}: it is a directory; give a file name such as model.npz."
+        )
     cls = type(model)
+    if cls.__module__.startswith("sklearn.") and cls.__name__ == "Pipeline":
+        _save_pipeline(model, path)
+        return
     if not cls.__module__.startswith("linml.") or not hasattr(model, "_get_state"):
         raise TypeError(
-            f"save() stores linml estimators only; got {cls.__module__}.{cls.__name__}."
+            f"save() stores linml estimators only (alone or as the last step of a scikit-learn "
+            f"Pipeline); got {cls.__module__}.{cls.__name__}."
         )
     arrays, state_meta = model._get_state()
     for key in arrays:
@@ -473,10 +553,515 @@ def save(model: Any, path: str | os.PathLike[str]) -> None:
     }
     payload = dict(arrays)
     payload[_META_KEY] = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
+    _write_npz(payload, path)
+
+
+# ---------------------------------------------------------------------------- pipelines
+_PIPELINE_FORMAT_VERSION = 2  # a pipeline file; an estimator file stays FORMAT_VERSION
+_PIPELINE_ARRAY_RE = re.compile(r"^p[0-9]{1,7}$")  # the preprocessing's arrays: p0, p1, …
+_MODEL_PREFIX = "m__"  # the final estimator's state arrays: m__coef_, …
+PIPELINE_STEPS = (
+    "sklearn.pipeline.Pipeline",
+    "sklearn.compose.ColumnTransformer",
+    "sklearn.impute.SimpleImputer",
+    "sklearn.impute.MissingIndicator",
+    "sklearn.preprocessing.OneHotEncoder",
+    "sklearn.preprocessing.StandardScaler",
+)
+"""scikit-learn classes a saved pipeline may hold (besides linml.tabular.TRANSFORMERS)."""
+_TAGS = ("float", "tuple", "dict", "slice", "dtype", "sctype", "scalar", "array", "text")
+_TAGS += ("est", "passthrough", "model")
+# An object array's mask: what each element was (its text holds the str, or the int's digits).
+_TEXT_STR, _TEXT_NONE, _TEXT_NAN, _TEXT_INT, _TEXT_INT64 = 0, 1, 2, 3, 4
+_INT_TEXT_RE = re.compile(r"^-?[0-9]{1,20}$")
+# The one FunctionTransformer a pipeline may hold: the identity a fitted ColumnTransformer
+# puts in place of "passthrough". It is written under its own tag, never by class name.
+_PASSTHROUGH_PARAMS = {
+    "func": None,
+    "inverse_func": None,
+    "validate": False,
+    "accept_sparse": True,
+    "check_inverse": False,
+    "feature_names_out": "one-to-one",
+    "kw_args": None,
+    "inv_kw_args": None,
+}
+_PASSTHROUGH_FITTED = frozenset({"_sklearn_output_config", "feature_names_in_", "n_features_in_"})
+
+
+class _Refused(ValueError):
+    """A value a pipeline file may not hold (at save) or a malformed entry (at load)."""
+
+
+def _step_class(name: Any) -> type | None:
+    """The class an allow-listed name stands for; no other module is ever imported."""
+    if not isinstance(name, str):
+        return None
+    if name in PIPELINE_STEPS:
+        module, _, attr = name.rpartition(".")
+        return getattr(importlib.import_module(module), attr)
+    module, _, attr = name.rpartition(".")
+    if module == "linml.tabular":
+        tabular = importlib.import_module("linml.tabular")
+        if attr in tabular.TRANSFORMERS:
+            return getattr(tabular, attr)
+    return None
+
+
+def _step_names() -> dict[type, str]:
+    import linml.tabular
+
+    names = [*PIPELINE_STEPS, *(f"linml.tabular.{t}" for t in linml.tabular.TRANSFORMERS)]
+    return {_step_class(n): n for n in names}
+
+
+def _is_identity(attrs: dict[str, Any]) -> bool:
+    """Whether FunctionTransformer attributes are those of the ``"passthrough"`` identity."""
+    return set(attrs) <= set(_PASSTHROUGH_PARAMS) | _PASSTHROUGH_FITTED and all(
+        k in attrs and type(attrs[k]) is type(v) and attrs[k] == v
+        for k, v in _PASSTHROUGH_PARAMS.items()
+    )
+
+
+def _is_passthrough(value: Any) -> bool:
+    from sklearn.preprocessing import FunctionTransformer
+
+    return type(value) is FunctionTransformer and _is_identity(vars(value))
+
+
+def _text_element(e: Any) -> int | None:
+    if type(e) is str:
+        return _TEXT_STR
+    if type(e) is int:
+        return _TEXT_INT
+    if type(e) is np.int64:
+        return _TEXT_INT64
+    if e is None:
+        return _TEXT_NONE
+    if isinstance(e, float) and math.isnan(e):
+        return _TEXT_NAN
+    return None
+
+
+class _PipelineWriter:
+    """Tagged JSON for a pipeline's objects; arrays go to NPZ members ``p0, p1, …``."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+        self.names = _step_names()
+        self.arrays: dict[str, np.ndarray] = {}
+
+    def member(self, array: np.ndarray) -> str:
+        name = f"p{len(self.arrays)}"
+        self.arrays[name] = array
+        return name
+
+    def encode(self, v: Any, where: str) -> Any:
+        if v is None or type(v) in (bool, int, str):
+            return v
+        if type(v) is float:
+            return v if math.isfinite(v) else {"__t__": "float", "v": repr(v)}
+        if type(v) is list:
+            return [self.encode(x, f"{where}[{i}]") for i, x in enumerate(v)]
+        if type(v) is tuple:
+            return {
+                "__t__": "tuple",
+                "v": [self.encode(x, f"{where}[{i}]") for i, x in enumerate(v)],
+            }
+        if type(v) is dict:
+            keys = list(v)
+            for k in keys:
+                if type(k) not in (str, int):
+                    raise _Refused(f"{where} has a key {k!r} of type {type(k).__name__}")
+            return {
+                "__t__": "dict",
+                "k": keys,
+                "v": [self.encode(v[k], f"{where}[{k!r}]") for k in keys],
+            }
+        if type(v) is slice:
+            parts = (v.start, v.stop, v.step)
+            if any(p is not None and type(p) is not int for p in parts):
+                raise _Refused(f"{where} is a slice of non-integers")
+            return {"__t__": "slice", "v": list(parts)}
+        if isinstance(v, np.dtype):
+            return {"__t__": "dtype", "v": str(_pipeline_dtype(str(v), where))}
+        if isinstance(v, type) and issubclass(v, np.generic):
+            return {"__t__": "sctype", "v": str(_pipeline_dtype(np.dtype(v).name, where, "biufc"))}
+        if isinstance(v, np.generic):
+            dtype = _pipeline_dtype(str(v.dtype), where, "biufcU")
+            return {"__t__": "scalar", "dtype": str(dtype), "v": self.encode(v.item(), where)}
+        if type(v) is np.ndarray:
+            return self.encode_array(v, where)
+        if v is self.model:
+            return {"__t__": "model"}
+        if type(v) in self.names:
+            return self.encode_object(v, self.names[type(v)], where)
+        if _is_passthrough(v):
+            return {"__t__": "passthrough", "d": self.encode_attrs(v, where)}
+        t = type(v)
+        raise _Refused(
+            f"{where} is {t.__module__}.{t.__qualname__}, which a linml pipeline file cannot "
+            f"hold (allowed steps: {', '.join(n.rpartition('.')[2] for n in self.names.values())}, "
+            "'passthrough', 'drop', and a linml estimator as the last step)"
+        )
+
+    def encode_array(self, v: np.ndarray, where: str) -> Any:
+        if v.dtype.kind in _ARRAY_KINDS and v.dtype.fields is None and v.dtype.itemsize:
+            return {"__t__": "array", "v": self.member(v)}
+        if v.dtype != object:
+            raise _Refused(f"{where} is an array of {v.dtype}, not numbers or text")
+        flat = v.ravel(order="C").tolist()
+        mask = np.array([_text_element(e) for e in flat], dtype=object)
+        if any(m is None for m in mask):
+            bad = next(e for e, m in zip(flat, mask, strict=True) if m is None)
+            raise _Refused(
+                f"{where} is an object array holding {type(bad).__name__} "
+                "(only str, int, None, NaN)"
+            )
+        texts = np.array(
+            [
+                e if type(e) is str else str(e) if m >= _TEXT_INT else ""
+                for e, m in zip(flat, mask, strict=True)
+            ]
+            or [""],
+            dtype=np.str_,
+        )
+        texts = texts[: len(flat)].reshape(v.shape)
+        return {
+            "__t__": "text",
+            "v": self.member(texts),
+            "mask": self.member(mask.astype(np.uint8).reshape(v.shape)),
+        }
+
+    def encode_attrs(self, obj: Any, where: str) -> dict[str, Any]:
+        return {k: self.encode(x, f"{where}.{k}") for k, x in vars(obj).items()}
+
+    def encode_object(self, obj: Any, name: str, where: str) -> Any:
+        return {"__t__": "est", "cls": name, "d": self.encode_attrs(obj, where)}
+
+
+def _pipeline_dtype(name: Any, where: str, kinds: str = _ARRAY_KINDS + "O") -> np.dtype:
+    try:
+        dtype = np.dtype(name) if isinstance(name, str) else None
+    except TypeError:
+        dtype = None
+    if dtype is None or dtype.kind not in kinds or dtype.fields is not None or dtype.shape != ():
+        raise _Refused(f"{where} names dtype {str(name)[:40]!r}, not a plain one")
+    return dtype
+
+
+class _PipelineReader:
+    """Objects from tagged JSON; only allow-listed classes, each built without ``__init__``."""
+
+    def __init__(self, arrays: dict[str, np.ndarray], model: Any) -> None:
+        self.arrays, self.model = arrays, model
+        self.used: set[str] = set()
+        self.models = 0
+
+    def member(self, name: Any, where: str) -> np.ndarray:
+        if not isinstance(name, str) or name not in self.arrays:
+            raise _Refused(f"{where} names a missing array member {str(name)[:40]!r}")
+        if name in self.used:
+            raise _Refused(f"{where} reuses array member {name!r}")
+        self.used.add(name)
+        return self.arrays[name]
+
+    def decode(self, v: Any, where: str) -> Any:
+        if v is None or type(v) in (bool, int, float, str):
+            return v
+        if type(v) is list:
+            return [self.decode(x, f"{where}[{i}]") for i, x in enumerate(v)]
+        if type(v) is not dict:
+            raise _Refused(f"{where} is {type(v).__name__}")
+        tag = v.get("__t__")
+        if tag not in _TAGS:
+            raise _Refused(f"{where} has an unknown tag {str(tag)[:40]!r}")
+        fields = {"__t__", "v", "dtype"} if tag == "scalar" else {"__t__", "v"}
+        fields = {"dict": {"__t__", "k", "v"}, "text": {"__t__", "v", "mask"}}.get(tag, fields)
+        fields = {"est": {"__t__", "cls", "d"}, "passthrough": {"__t__", "d"}}.get(tag, fields)
+        if tag == "model":
+            fields = {"__t__"}
+        if set(v) != fields:
+            raise _Refused(f"{where}: a {tag!r} entry must have exactly {sorted(fields)}")
+        return getattr(self, f"_{tag}")(v, where)
+
+    def _float(self, v: dict, where: str) -> float:
+        if v["v"] not in ("nan", "inf", "-inf"):
+            raise _Refused(f"{where} is not a non-finite float")
+        return float(v["v"])
+
+    def _tuple(self, v: dict, where: str) -> tuple:
+        if type(v["v"]) is not list:
+            raise _Refused(f"{where} is not a list of items")
+        return tuple(self.decode(x, f"{where}[{i}]") for i, x in enumerate(v["v"]))
+
+    def _dict(self, v: dict, where: str) -> dict:
+        keys, values = v["k"], v["v"]
+        if type(keys) is not list or type(values) is not list or len(keys) != len(values):
+            raise _Refused(f"{where} needs as many keys as values")
+        if any(type(k) not in (str, int) for k in keys) or len(set(keys)) != len(keys):
+            raise _Refused(f"{where} has keys that are not unique strings or integers")
+        return {k: self.decode(x, f"{where}[{k!r}]") for k, x in zip(keys, values, strict=True)}
+
+    def _slice(self, v: dict, where: str) -> slice:
+        parts = v["v"]
+        if type(parts) is not list or len(parts) != 3:
+            raise _Refused(f"{where} is not a slice")
+        if any(p is not None and type(p) is not int for p in parts):
+            raise _Refused(f"{where} is a slice of non-integers")
+        return slice(*parts)
+
+    def _dtype(self, v: dict, where: str) -> np.dtype:
+        return _pipeline_dtype(v["v"], where)
+
+    def _sctype(self, v: dict, where: str) -> type:
+        return _pipeline_dtype(v["v"], where, "biufc").type
+
+    def _scalar(self, v: dict, where: str) -> np.generic:
+        dtype = _pipeline_dtype(v["dtype"], where, "biufcU")
+        value = self.decode(v["v"], where)
+        if type(value) not in (bool, int, float, str):
+            raise _Refused(f"{where} is not a scalar")
+        return np.array(value, dtype=dtype)[()]
+
+    def _array(self, v: dict, where: str) -> np.ndarray:
+        return self.member(v["v"], where)
+
+    def _text(self, v: dict, where: str) -> np.ndarray:
+        texts, mask = self.member(v["v"], where), self.member(v["mask"], where)
+        if texts.dtype.kind != "U" or mask.dtype != np.uint8 or texts.shape != mask.shape:
+            raise _Refused(f"{where}: a text array needs text and a uint8 mask of one shape")
+        if mask.size and mask.max() > _TEXT_INT64:
+            raise _Refused(f"{where}: its mask holds codes other than 0 to 4")
+        out = np.empty(texts.shape, dtype=object)
+        flat = out.reshape(-1)  # a view: out is new and contiguous
+        pairs = zip(texts.reshape(-1).tolist(), mask.reshape(-1).tolist(), strict=True)
+        for i, (t, m) in enumerate(pairs):
+            if m >= _TEXT_INT:
+                if not _INT_TEXT_RE.match(t) or not -(2**63) <= int(t) < 2**63:
+                    raise _Refused(f"{where}: element {i} is not an integer")
+                flat[i] = int(t) if m == _TEXT_INT else np.int64(t)
+            else:
+                flat[i] = t if m == _TEXT_STR else None if m == _TEXT_NONE else float("nan")
+        return out
+
+    def _attrs(self, cls: type, d: Any, where: str) -> dict[str, Any]:
+        if type(d) is not dict:
+            raise _Refused(f"{where} has no attribute mapping")
+        for key in d:
+            static = inspect.getattr_static(cls, key, None)
+            if (
+                not key.isidentifier()
+                or key.startswith("__")
+                or callable(static)
+                or hasattr(type(static), "__get__")  # a property or other descriptor
+            ):
+                raise _Refused(f"{where}: {key[:40]!r} is not a fitted attribute of {cls.__name__}")
+        attrs = {k: self.decode(x, f"{where}.{k}") for k, x in d.items()}
+        config = attrs.get("_sklearn_output_config", {})
+        if (
+            type(config) is not dict
+            or not set(config) <= {"transform"}
+            or not all(v in ("default", "pandas") for v in config.values())
+        ):  # anything else (polars) would import another library at transform time
+            raise _Refused(f"{where}: output config {str(config)[:60]} is not default or pandas")
+        for key in ("n_jobs", "verbose"):
+            if attrs.get(key) is not None and type(attrs[key]) not in (bool, int):
+                raise _Refused(f"{where}.{key} must be an integer")
+        return attrs
+
+    def _est(self, v: dict, where: str) -> Any:
+        cls = _step_class(v["cls"])
+        if cls is None:
+            raise _Refused(
+                f"{where} names {str(v['cls'])[:100]}, which is not an allowed pipeline step "
+                f"(allowed: {', '.join(PIPELINE_STEPS)}, linml.tabular.{{Coerce, DateParts}})"
+            )
+        obj = cls.__new__(cls)
+        obj.__dict__.update(self._attrs(cls, v["d"], where))
+        return obj
+
+    def _passthrough(self, v: dict, where: str) -> Any:
+        from sklearn.preprocessing import FunctionTransformer
+
+        attrs = self._attrs(FunctionTransformer, v["d"], where)
+        if not _is_identity(attrs):
+            raise _Refused(f"{where} is not the identity a 'passthrough' column set becomes")
+        obj = FunctionTransformer.__new__(FunctionTransformer)
+        obj.__dict__.update(attrs)
+        return obj
+
+    def _model(self, v: dict, where: str) -> Any:
+        self.models += 1
+        return self.model
+
+
+def _walk(obj: Any, seen: set[int] | None = None) -> Iterator[Any]:
+    """Every estimator object inside ``obj`` (itself included), through lists/tuples/dicts."""
+    seen = set() if seen is None else seen
+    stack = [obj]
+    while stack:
+        item = stack.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, list | tuple):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif hasattr(item, "__dict__") and not isinstance(item, type):
+            yield item
+            stack.extend(vars(item).values())
+
+
+def _save_pipeline(pipeline: Any, path: str | os.PathLike[str]) -> None:
+    import sklearn
+    from sklearn.pipeline import Pipeline
+
+    from linml import __version__
+
+    steps = getattr(pipeline, "steps", None)
+    if type(pipeline) is not Pipeline or not isinstance(steps, list) or not steps:
+        raise LinmlInputError("save(): the pipeline has no steps.")
+    model = steps[-1][1]
+    mcls = type(model)
+    if not mcls.__module__.startswith("linml.") or not hasattr(model, "_get_state"):
+        raise LinmlInputError(
+            f"save(): the pipeline's last step {steps[-1][0]!r} is "
+            f"{mcls.__module__}.{mcls.__qualname__}; it must be a linml estimator."
+        )
+    writer = _PipelineWriter(model)
+    try:
+        tree = writer.encode_object(pipeline, "sklearn.pipeline.Pipeline", "Pipeline")
+    except _Refused as e:
+        raise LinmlInputError(f"cannot save the pipeline: {e}.") from None
+    arrays, state_meta = model._get_state()
+    for key in arrays:
+        if not _STATE_NAME_RE.match(key) or arrays[key].dtype == object:
+            raise TypeError(f"state array {key!r} cannot be saved safely.")
+    meta = {
+        "format_version": _PIPELINE_FORMAT_VERSION,
+        "kind": "pipeline",
+        "linml_version": __version__,
+        "sklearn_version": sklearn.__version__,
+        "pipeline": tree,
+        "estimator": {
+            "module": mcls.__module__,
+            "class": mcls.__name__,
+            "params": _jsonable(model.get_params(deep=False)),
+            "state": _jsonable(state_meta),
+        },
+    }
+    payload = {**writer.arrays, **{_MODEL_PREFIX + k: v for k, v in arrays.items()}}
+    payload[_META_KEY] = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
+    _write_npz(payload, path)
+
+
+def _write_npz(payload: dict[str, np.ndarray], path: str | os.PathLike[str]) -> None:
     buffer = _io.BytesIO()
     np.savez_compressed(buffer, **payload)
     with atomic_write(path) as handle:
         handle.write(buffer.getvalue())
+
+
+def _probe_pipeline(pipeline: Any, model: Any) -> str | None:
+    """Why the restored preprocessing does not feed its estimator (None when it does)."""
+    import pandas as pd
+
+    prep = pipeline[:-1]
+    n_out = getattr(model, "n_features_in_", None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            names = prep.get_feature_names_out() if hasattr(prep, "get_feature_names_out") else None
+        except Exception as e:  # any failure here means damaged state
+            return f"get_feature_names_out() fails ({type(e).__name__}: {str(e)[:200]})"
+        if names is not None and isinstance(n_out, int) and len(names) != n_out:
+            return f"the preprocessing gives {len(names)} columns but the estimator takes {n_out}"
+        # One all-missing row, where every step accepts it (an imputer or encoder that
+        # ignores unknowns): the columns it gives must be the ones the estimator takes.
+        first = pipeline.steps[0][1]
+        n_in = getattr(first, "n_features_in_", None)
+        if not isinstance(n_in, int) or n_in < 1 or not _takes_missing(prep):
+            return None
+        columns = getattr(first, "feature_names_in_", None)
+        row: Any = np.full((1, n_in), np.nan)
+        if columns is not None:
+            row = pd.DataFrame(row.astype(object), columns=list(columns))
+        try:
+            width = np.shape(prep.transform(row))
+        except Exception as e:  # any failure here means damaged state
+            return f"it fails on an all-missing row ({type(e).__name__}: {str(e)[:200]})"
+    if len(width) != 2 or width[0] != 1 or (isinstance(n_out, int) and width[1] != n_out):
+        return f"the preprocessing gives shape {width} but the estimator takes {n_out} columns"
+    return None
+
+
+def _takes_missing(prep: Any) -> bool:
+    from sklearn.impute import MissingIndicator
+    from sklearn.preprocessing import OneHotEncoder
+
+    for obj in _walk(prep):
+        if not hasattr(obj, "n_features_in_"):  # an unfitted template (ColumnTransformer's)
+            continue
+        if isinstance(obj, OneHotEncoder) and getattr(obj, "handle_unknown", "") == "error":
+            return False
+        if isinstance(obj, MissingIndicator) and getattr(obj, "error_on_new", False):
+            features = getattr(obj, "features_", None)
+            if features is None or len(features) != getattr(obj, "n_features_in_", -1):
+                return False
+    return True
+
+
+def _load_pipeline(meta: dict[str, Any], npz: NpzReader) -> Any:
+    """The pipeline a pipeline file holds; ``npz`` is still open."""
+    import sklearn
+    from sklearn.pipeline import Pipeline
+
+    for key in ("pipeline", "estimator"):
+        if key not in meta:
+            raise npz.error(f"its pipeline metadata is incomplete (no {key!r}).")
+    for key in npz.keys:
+        if key != _META_KEY and not _PIPELINE_ARRAY_RE.match(key):
+            if not (key.startswith(_MODEL_PREFIX) and _STATE_NAME_RE.match(key[3:])):
+                raise npz.error(f"not a linml pipeline: it holds an unknown member {key!r}.")
+    model_keys = [k for k in npz.keys if k.startswith(_MODEL_PREFIX)]
+    cls, params, state = _check_metadata(meta["estimator"], npz, [k[3:] for k in model_keys])
+    arrays = {k[3:]: npz.array(k) for k in model_keys}
+    model = _restore_estimator(cls, params, state, arrays, npz)
+    saved = meta.get("sklearn_version")
+    if saved != sklearn.__version__:
+        warnings.warn(
+            f"{str(npz.path)!r} was saved with scikit-learn {str(saved)[:40]} and is loaded with "
+            f"{sklearn.__version__}; refit it if its predictions look wrong.",
+            UserWarning,
+            stacklevel=3,
+        )
+    reader = _PipelineReader(
+        {k: npz.array(k) for k in npz.keys if _PIPELINE_ARRAY_RE.match(k)}, model
+    )
+    try:
+        pipeline = reader.decode(meta["pipeline"], "pipeline")
+        if type(pipeline) is not Pipeline:
+            raise _Refused("pipeline is not a sklearn.pipeline.Pipeline")
+        steps = getattr(pipeline, "steps", None)
+        if (
+            not isinstance(steps, list)
+            or not steps
+            or not all(isinstance(s, tuple) and len(s) == 2 and type(s[0]) is str for s in steps)
+        ):
+            raise _Refused("pipeline.steps is not a list of (name, step) pairs")
+        if reader.models != 1 or steps[-1][1] is not model:
+            raise _Refused("the linml estimator must appear once, as the pipeline's last step")
+        unused = sorted(set(reader.arrays) - reader.used)
+        if unused:
+            raise _Refused(f"array member {unused[0]!r} is not used")
+    except (_Refused, RecursionError, *_STATE_ERRORS) as e:
+        raise npz.error(f"its pipeline metadata is malformed: {str(e)[:300]}.") from None
+    reason = _probe_pipeline(pipeline, model)
+    if reason is not None:
+        raise npz.error(f"the pipeline does not fit together: {reason}.")
+    return pipeline
 
 
 # ---------------------------------------------------------------------------- load
@@ -552,18 +1137,27 @@ def _allowed_class(module_name: Any, class_name: Any) -> type | None:
     return cls
 
 
-def _check_metadata(meta: Any, npz: NpzReader) -> tuple[type, dict[str, Any], dict[str, Any]]:
+def _check_version(meta: dict[str, Any], npz: NpzReader, newest: int) -> None:
+    version = meta.get("format_version", 0)
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise npz.error(f"format version {str(version)[:40]!r} is not an integer.")
+    if version > newest:
+        raise LinmlInputError(
+            f"{str(npz.path)!r} has format version {version}, newer than this linml "
+            f"reads ({newest}); upgrade linml."
+        )
+
+
+def _check_metadata(
+    meta: Any, npz: NpzReader, array_keys: Iterable[str] | None = None
+) -> tuple[type, dict[str, Any], dict[str, Any]]:
     """Class, params and (decoded) non-array state from the metadata; no array is read yet."""
     if not isinstance(meta, dict) or {"module", "class", "params", "state"} - set(meta):
         raise npz.error("its metadata is incomplete or corrupted.")
-    version = meta.get("format_version", 0)
-    if isinstance(version, bool) or not isinstance(version, int):
-        raise npz.error(f"format version {version!r} is not an integer.")
-    if version > FORMAT_VERSION:
-        raise LinmlInputError(
-            f"{str(npz.path)!r} has format version {version}, newer than this linml "
-            f"reads ({FORMAT_VERSION}); upgrade linml."
-        )
+    if array_keys is None:
+        _check_version(meta, npz, FORMAT_VERSION)
+        array_keys = [k for k in npz.keys if k != _META_KEY]
+    array_keys = list(array_keys)
     module_name, class_name = meta["module"], meta["class"]
     cls = _allowed_class(module_name, class_name)
     if cls is None:
@@ -583,10 +1177,10 @@ def _check_metadata(meta: Any, npz: NpzReader) -> tuple[type, dict[str, Any], di
             f"state does not fit {name}: {unknown[0]!r} is not a parameter of {name} "
             f"(it takes {', '.join(cls._get_param_names()) or 'none'})."
         )
-    both = sorted(set(state) & set(npz.keys))
+    both = sorted(set(state) & set(array_keys))
     if both:
         raise npz.error(f"state does not fit {name}: {both[0]!r} is both an array and metadata.")
-    for key in [*state, *(k for k in npz.keys if k != _META_KEY)]:
+    for key in [*state, *array_keys]:
         if not _STATE_NAME_RE.match(key) or hasattr(cls, key):
             raise npz.error(f"state does not fit {name}: {key!r} is not a fitted attribute name.")
     try:
@@ -662,15 +1256,21 @@ def _check_state(values: dict[str, Any]) -> str | None:
     n_features = values.get("n_features_in_")
     if n_features is not None:
         for key in _FEATURE_LAST:
-            if key in values:
+            if values.get(key) is not None:  # None: not computed (PCA's scatter_)
                 v = values[key]
                 if not isinstance(v, np.ndarray) or v.dtype.kind not in "biufc" or v.ndim < 1:
                     return f"{key} must be a numeric array"
                 if v.shape[-1] != n_features:
                     return f"{key} has shape {v.shape} but n_features_in_={n_features}"
         names = values.get("feature_names_in_")
-        if names is not None and np.shape(names) != (n_features,):
-            return f"feature_names_in_ has shape {np.shape(names)} but n_features_in_={n_features}"
+        if isinstance(names, dict):  # an object array in the metadata (``_get_state``)
+            names = names.get("__object_array__")
+        try:
+            shape = None if names is None else np.shape(names)
+        except ValueError:  # a ragged list
+            shape = ("ragged",)
+        if shape is not None and shape != (n_features,):
+            return f"feature_names_in_ has shape {shape} but n_features_in_={n_features}"
     for group in _SAME_ROWS:
         present = [k for k in group if k in values and values[k] is not None]
         rows = {k: _rows(values[k]) for k in present}
@@ -760,8 +1360,19 @@ def load(
     ) as npz:
         if _META_KEY not in npz.keys:
             raise npz.error(f"it is an NPZ file but not a linml model (no {_META_KEY} entry).")
-        cls, params, state = _check_metadata(npz.json(_META_KEY), npz)
+        meta = npz.json(_META_KEY)
+        if isinstance(meta, dict) and meta.get("kind") == "pipeline":
+            _check_version(meta, npz, _PIPELINE_FORMAT_VERSION)
+            return _load_pipeline(meta, npz)
+        cls, params, state = _check_metadata(meta, npz)
         arrays = {key: npz.array(key) for key in npz.keys if key != _META_KEY}
+    return _restore_estimator(cls, params, state, arrays, npz)
+
+
+def _restore_estimator(
+    cls: type, params: dict[str, Any], state: dict[str, Any], arrays: dict[str, Any], npz: NpzReader
+) -> Any:
+    """The estimator ``cls`` with this state, validated and probed once."""
     name = cls.__name__
     reason = _check_state({**state, **arrays})
     if reason is not None:

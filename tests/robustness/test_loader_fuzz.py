@@ -83,7 +83,38 @@ def _documents():
     return search.save, DocumentSearch.load, same
 
 
-ARTIFACTS = {"ridge": _ridge, "embedding_index": _index, "document_search": _documents}
+def _pipeline():
+    import pandas as pd
+
+    from linml.linear_model import LogisticRegression
+    from linml.tabular import prepare
+
+    rng = np.random.default_rng(2)
+    n = 30
+    df = pd.DataFrame(
+        {
+            "x": np.where(rng.random(n) < 0.2, np.nan, rng.standard_normal(n)),
+            "c": rng.choice(np.array(["a", "b", None], dtype=object), n),
+            "d": pd.date_range("2022-01-01", periods=n, freq="3D").strftime("%Y-%m-%d"),
+            "y": rng.choice(["no", "yes"], n),
+        }
+    )
+    prep = prepare(df, "y", task="classify")
+    model = prep.pipeline(LogisticRegression()).fit(prep.X, prep.y)
+
+    def same(back):
+        np.testing.assert_array_equal(back.predict_proba(prep.X), model.predict_proba(prep.X))
+        assert list(back[:-1].get_feature_names_out()) == list(model[:-1].get_feature_names_out())
+
+    return (lambda path: save(model, path)), load, same
+
+
+ARTIFACTS = {
+    "ridge": _ridge,
+    "embedding_index": _index,
+    "document_search": _documents,
+    "pipeline": _pipeline,
+}
 
 
 @pytest.fixture(scope="module", params=sorted(ARTIFACTS))
