@@ -71,3 +71,15 @@ def test_max_load_mb_refuses_a_file_larger_than_the_bound(tmp_path):
     assert (
         runner.invoke(app, ["search", "query", str(out), "3", "--max-load-mb", "10"]).exit_code == 0
     )
+
+
+def test_query_starting_with_a_dash_goes_after_double_dash(tmp_path):
+    docs = tmp_path / "d.txt"
+    docs.write_text("cats are nice\ndogs bark loud\n-minus sign text\nbirds fly high\n")
+    out = tmp_path / "d.npz"
+    runner.invoke(app, ["search", "build", str(docs), "--out", str(out), "--components", "2"])
+    ok = runner.invoke(app, ["search", "query", str(out), "-k", "1", "--", "-minus"])
+    assert ok.exit_code == 0, ok.output
+    assert "-minus sign text" in ok.output
+    bad = runner.invoke(app, ["search", "query", str(out), "-minus"])
+    assert bad.exit_code == 2 and "goes after '--'" in bad.output

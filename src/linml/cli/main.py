@@ -20,9 +20,9 @@ from linml import cli as _cli_pkg
 from linml.cli._common import err_console
 
 try:  # typer ≥ 0.22 vendors click
-    from typer._click.exceptions import ClickException, UsageError
+    from typer._click.exceptions import ClickException, NoSuchOption, UsageError
 except ImportError:  # pragma: no cover - older typer depends on click itself
-    from click.exceptions import ClickException, UsageError
+    from click.exceptions import ClickException, NoSuchOption, UsageError
 
 
 class _OneLineErrors(TyperGroup):
@@ -47,6 +47,12 @@ class _OneLineErrors(TyperGroup):
             hint = ""
             if isinstance(e, UsageError) and e.ctx is not None:
                 hint = f" (see '{e.ctx.command_path} --help')"
+                if isinstance(e, NoSuchOption) and not e.option_name.startswith("--"):
+                    # '-minus' as a query is read as options -m -i …: say how to pass it
+                    hint = (
+                        f"; a value that starts with '-' goes after '--', e.g. "
+                        f"{e.ctx.command_path} … -- {e.option_name}…{hint}"
+                    )
             if e.format_message().strip():  # empty: no arguments at all, help already shown
                 err_console.print(
                     f"[bold red]error:[/] {escape(e.format_message())}{escape(hint)}",
