@@ -40,9 +40,9 @@ def test_numpy_input_and_names():
             lambda: (
                 Coerce().fit(pd.DataFrame({"a": [1]})).transform(pd.DataFrame({"a": [1], "b": [2]}))
             ),
-            "fitted on 1",
+            "expecting 1 features",
         ),
-        (lambda: Coerce().fit(np.zeros(3)), "must be 2-D"),
+        (lambda: Coerce().fit(np.zeros(3)), "expected a 2-D table"),
     ],
 )
 def test_bad_input(make, message):

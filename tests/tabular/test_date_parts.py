@@ -34,8 +34,8 @@ def test_datetime_dtype_and_numpy_input():
 
 
 def test_bad_input():
-    with pytest.raises(LinmlInputError, match="must be 2-D"):
+    with pytest.raises(LinmlInputError, match="expected a 2-D table"):
         DateParts().fit(np.array(["2020-01-01"]))
     model = DateParts().fit(pd.DataFrame({"d": ["2020-01-01"]}))
-    with pytest.raises(LinmlInputError, match="fitted on 1"):
+    with pytest.raises(LinmlInputError, match="expecting 1 features"):
         model.transform(pd.DataFrame({"d": ["2020-01-01"], "e": ["2020-01-01"]}))

@@ -16,6 +16,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from linml.exceptions import LinmlInputError
+from linml.tabular._frames import as_frame, check_width
 
 __all__ = ["Coerce", "as_strings"]
 
@@ -74,32 +75,29 @@ class Coerce(TransformerMixin, BaseEstimator):
         """Record the columns (nothing is learned from the values)."""
         if self.to not in ("number", "string"):
             raise LinmlInputError(f"Coerce: to={self.to!r} must be 'number' or 'string'.")
-        frame = self._frame(X)
+        frame = as_frame(X, "Coerce")
         self.n_features_in_ = frame.shape[1]
         if isinstance(X, pd.DataFrame):
             self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
         return self
 
-    def _frame(self, X: Any) -> pd.DataFrame:
-        if isinstance(X, pd.DataFrame):
-            return X
-        A = np.asarray(X, dtype=object)
-        if A.ndim != 2:
-            raise LinmlInputError(f"Coerce: X must be 2-D, got shape {A.shape}.")
-        return pd.DataFrame(A)
-
     def transform(self, X: Any) -> pd.DataFrame:
         """The columns cast; a DataFrame with the same index and column names."""
         check_is_fitted(self, "n_features_in_")
-        frame = self._frame(X)
-        if frame.shape[1] != self.n_features_in_:
-            raise LinmlInputError(
-                f"Coerce: X has {frame.shape[1]} columns; it was fitted on {self.n_features_in_}."
-            )
+        frame = as_frame(X, "Coerce")
+        check_width(frame, self.n_features_in_, "Coerce")
         if self.to == "number":
             out = {c: pd.to_numeric(_as_object(frame[c]), errors="coerce") for c in frame.columns}
             return pd.DataFrame(out, index=frame.index).astype(np.float64)
         return pd.DataFrame({c: as_strings(frame[c]) for c in frame.columns}, index=frame.index)
+
+    def __sklearn_tags__(self) -> Any:
+        """A table step: strings and missing values are its input; it keeps no dtype."""
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.string = True
+        tags.transformer_tags.preserves_dtype = []
+        return tags
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """The input column names, unchanged."""

@@ -9,7 +9,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from linml.exceptions import LinmlInputError
+from linml.tabular._frames import as_frame, check_width
 
 __all__ = ["DateParts", "parse_dates"]
 
@@ -54,7 +54,7 @@ class DateParts(TransformerMixin, BaseEstimator):
 
     def fit(self, X: Any, y: Any = None) -> DateParts:
         """Decide, per column, whether times of day are present."""
-        frame = _frame(X)
+        frame = as_frame(X, "DateParts")
         self.n_features_in_ = frame.shape[1]
         self.feature_names_in_ = np.asarray([str(c) for c in frame.columns], dtype=object)
         self.parts_ = []
@@ -67,11 +67,8 @@ class DateParts(TransformerMixin, BaseEstimator):
     def transform(self, X: Any) -> pd.DataFrame:
         """The parts as float64 columns named ``<column>_<part>``."""
         check_is_fitted(self, "parts_")
-        frame = _frame(X)
-        if frame.shape[1] != self.n_features_in_:
-            raise LinmlInputError(
-                f"DateParts: X has {frame.shape[1]} columns; it was fitted on {self.n_features_in_}."
-            )
+        frame = as_frame(X, "DateParts")
+        check_width(frame, self.n_features_in_, "DateParts")
         out: dict[str, Any] = {}
         for name, c, parts in zip(self.feature_names_in_, frame.columns, self.parts_, strict=True):
             t = parse_dates(frame[c])
@@ -79,6 +76,14 @@ class DateParts(TransformerMixin, BaseEstimator):
                 values = t.dt.day_of_week if part == "weekday" else getattr(t.dt, part)
                 out[f"{name}_{part}"] = values.astype(np.float64).to_numpy()
         return pd.DataFrame(out, index=frame.index)
+
+    def __sklearn_tags__(self) -> Any:
+        """A table step: strings and missing values are its input; it keeps no dtype."""
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.string = True
+        tags.transformer_tags.preserves_dtype = []
+        return tags
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """``<column>_<part>`` for every column and part."""
@@ -88,12 +93,3 @@ class DateParts(TransformerMixin, BaseEstimator):
             [f"{n}_{p}" for n, parts in zip(names, self.parts_, strict=True) for p in parts],
             dtype=object,
         )
-
-
-def _frame(X: Any) -> pd.DataFrame:
-    if isinstance(X, pd.DataFrame):
-        return X
-    A = np.asarray(X, dtype=object)
-    if A.ndim != 2:
-        raise LinmlInputError(f"DateParts: X must be 2-D, got shape {A.shape}.")
-    return pd.DataFrame(A, columns=[f"x{j}" for j in range(A.shape[1])])
