@@ -78,3 +78,46 @@ def test_sigint_stops_long_svc_fit():
     rc, latency, out = _interrupt_after_marker(_SVC_FIT)
     assert rc == 3 and "interrupted" in out, (rc, out)
     assert latency < _SIGINT_DEADLINE_S, f"SIGINT took {latency:.2f} s to stop the fit"
+
+
+_ALS_FIT = """
+import sys
+from linml.datasets.ratings import make_low_rank_ratings
+from linml.recommend import ALS
+
+data = make_low_rank_ratings(3000, 800, rank=8, ratings_per_user=40, random_state=0)
+ALS(rank=8, n_iter=1, random_state=0).fit(data)  # compile (or load) the kernels first
+print("fitting", flush=True)
+try:
+    ALS(rank=64, n_iter=100000, random_state=0).fit(data)  # hours if never interrupted
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+    sys.exit(3)
+print("finished", flush=True)
+"""
+
+_MLP_FIT = """
+import sys
+import numpy as np
+from linml.neural import MLPClassifier
+
+rng = np.random.default_rng(0)
+X = rng.normal(size=(4000, 32))
+y = (X[:, 0] > 0).astype(int)
+MLPClassifier((16,), epochs=1, random_state=0).fit(X, y)
+print("fitting", flush=True)
+try:
+    MLPClassifier((256, 256), epochs=100000, random_state=0).fit(X, y)
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+    sys.exit(3)
+print("finished", flush=True)
+"""
+
+
+@pytest.mark.parametrize("script", [_ALS_FIT, _MLP_FIT], ids=["als", "mlp"])
+def test_sigint_stops_long_als_and_mlp_fits(script):
+    """Issue 17 acceptance: Ctrl-C stops a long ALS or MLP fit (one sweep / one batch per call)."""
+    rc, latency, out = _interrupt_after_marker(script)
+    assert rc == 3 and "interrupted" in out, (rc, out)
+    assert latency < _SIGINT_DEADLINE_S, f"SIGINT took {latency:.2f} s to stop the fit"
