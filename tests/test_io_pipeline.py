@@ -467,3 +467,187 @@ def test_random_frames_round_trip(numbers, seed, tmp_path):
     new = df.drop(columns="y")
     np.testing.assert_array_equal(back.predict(new), model.predict(new))
     _same_names(back, model)
+
+
+# ---------------------------------------------------------------------------- plain scikit-learn
+def _sk_frame(n: int = 50, seed: int = 1) -> pd.DataFrame:
+    """Numbers with NaN, a pandas string column with NaN, a bool column; no linml.tabular."""
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal(n)
+    df = pd.DataFrame(
+        {
+            "a": np.where(rng.random(n) < 0.2, np.nan, a),
+            "b": rng.integers(0, 5, n).astype(float),
+            "s": pd.Series(rng.choice(["x", "y", "z"], n)).where(rng.random(n) > 0.15),
+            "flag": rng.random(n) < 0.5,
+        }
+    )
+    df["target"] = 2 * a + df["b"] + rng.standard_normal(n)
+    return df
+
+
+def _sk_pipeline(est, num_cols=("a", "b"), cat_cols=("s", "flag"), **onehot):
+    """The pipeline the task describes, built from scikit-learn classes only."""
+    from sklearn.impute import SimpleImputer
+    from sklearn.preprocessing import OneHotEncoder
+
+    num = Pipeline(
+        [
+            ("impute", SimpleImputer(strategy="median", add_indicator=True)),
+            ("scale", StandardScaler()),
+        ]
+    )
+    encoder = OneHotEncoder(handle_unknown="ignore", sparse_output=False, **onehot)
+    cat = Pipeline([("impute", SimpleImputer(strategy="most_frequent")), ("onehot", encoder)])
+    num_cols = list(num_cols) if isinstance(num_cols, tuple) else num_cols
+    cat_cols = list(cat_cols) if isinstance(cat_cols, tuple) else cat_cols
+    prep = ColumnTransformer(
+        [("num", num, num_cols), ("cat", cat, cat_cols)], verbose_feature_names_out=False
+    ).set_output(transform="pandas")
+    return Pipeline([("prep", prep), ("model", est)])
+
+
+def _sk_new_rows(df: pd.DataFrame) -> pd.DataFrame:
+    new = df.drop(columns="target").head(6).copy()
+    new.loc[new.index[0], "s"] = "unseen"
+    new.loc[new.index[1], "a"] = np.nan
+    new.loc[new.index[2], "s"] = np.nan
+    return new
+
+
+@pytest.mark.filterwarnings("ignore::linml.NumericalWarning")  # one-hot + intercept
+@pytest.mark.filterwarnings("ignore:Found unknown categories")  # "unseen", on purpose
+@pytest.mark.parametrize(
+    ("est", "methods"),
+    [
+        (LinearRegression(), ("predict",)),
+        (Ridge(alpha=0.5), ("predict",)),
+        (LogisticRegression(), ("predict", "predict_proba")),
+        (PCA(n_components=3), ("transform",)),
+    ],
+    ids=["ols", "ridge", "logistic-string-labels", "pca"],
+)
+def test_plain_sklearn_preprocessing_round_trips(est, methods, tmp_path):
+    """Regression: a bool column made SimpleImputer/OneHotEncoder hold Python bools in object
+    arrays (statistics_ = ['y', True]), which save refused."""
+    df = _sk_frame()
+    X = df.drop(columns="target")
+    y = np.where(df["target"] > df["target"].median(), "high", "low")
+    model = _sk_pipeline(est).fit(X, y if isinstance(est, LogisticRegression) else df["target"])
+    back = _round_trip(model, tmp_path)
+    new = _sk_new_rows(df)
+    for method in methods:
+        for rows in (X, new):
+            np.testing.assert_array_equal(getattr(back, method)(rows), getattr(model, method)(rows))
+    _same_names(back, model)
+    if isinstance(est, PCA):
+        assert list(back.get_feature_names_out()) == list(model.get_feature_names_out())
+
+
+def test_bool_elements_keep_their_types(tmp_path):
+    df = _sk_frame()
+    model = _sk_pipeline(Ridge()).fit(df.drop(columns="target"), df["target"])
+    back = _round_trip(model, tmp_path)
+    imputer, imputer_back = (m[0].named_transformers_["cat"]["impute"] for m in (model, back))
+    encoder, encoder_back = (m[0].named_transformers_["cat"]["onehot"] for m in (model, back))
+    pairs = [(imputer.statistics_, imputer_back.statistics_)]
+    pairs += list(zip(encoder.categories_, encoder_back.categories_, strict=True))
+    assert any(type(v) is bool for a, _ in pairs for v in a)  # the case under test occurs
+    for a, b in pairs:
+        assert a.dtype == b.dtype and a.tolist() == b.tolist()
+        assert [type(v) for v in a] == [type(v) for v in b]
+
+
+def test_object_array_of_every_element_kind_round_trips(tmp_path):
+    """Each element type an object array may hold comes back as that type."""
+    from sklearn.impute import SimpleImputer
+
+    values = ["t", None, float("nan"), 3, np.int64(-4), True, np.True_, 2.5, np.float64(-0.125)]
+    model = Pipeline([("impute", SimpleImputer()), ("model", Ridge())]).fit(
+        np.eye(3), np.arange(3.0)
+    )
+    model[0].extra_ = np.array(values, dtype=object)
+    back = _round_trip(model, tmp_path)
+    got = back[0].extra_.tolist()
+    assert [type(v) for v in got] == [type(v) for v in values]
+    assert got[0] == "t" and got[1] is None and np.isnan(got[2]) and got[3:] == values[3:]
+
+
+def test_columns_given_as_a_pandas_index_round_trip(tmp_path):
+    """Regression: ``df.select_dtypes(...).columns`` (a pandas Index) was refused at save."""
+    df = _sk_frame()
+    X = df.drop(columns="target")
+    model = _sk_pipeline(
+        Ridge(), num_cols=X.select_dtypes("number").columns, cat_cols=X.columns[2:]
+    ).fit(X, df["target"])
+    back = _round_trip(model, tmp_path)
+    for (_, _, cols), (_, _, cols_back) in zip(
+        model[0].transformers_, back[0].transformers_, strict=True
+    ):
+        assert type(cols_back) is type(cols)
+        if isinstance(cols, pd.Index):
+            assert cols_back.equals(cols) and cols_back.dtype == cols.dtype
+    np.testing.assert_array_equal(back.predict(X), model.predict(X))
+
+
+@pytest.mark.parametrize("dtype", [float, np.float32, int])
+def test_type_valued_parameters_round_trip(dtype, tmp_path):
+    """Regression: OneHotEncoder(dtype=float) (a builtin type) was refused at save."""
+    df = _sk_frame()
+    X = df.drop(columns="target")
+    model = _sk_pipeline(Ridge(), dtype=dtype).fit(X, df["target"])
+    back = _round_trip(model, tmp_path)
+    assert back[0].transformers_[1][1]["onehot"].dtype is dtype
+    np.testing.assert_array_equal(back.predict(X), model.predict(X))
+
+
+def test_unsupported_attribute_value_is_named_at_save(tmp_path):
+    df = _sk_frame()
+    model = _sk_pipeline(Ridge()).fit(df.drop(columns="target"), df["target"])
+    model[0].named_transformers_["num"]["scale"].notes_ = {1, 2}
+    with pytest.raises(LinmlInputError, match=r"notes_ is builtins\.set, a type") as info:
+        save(model, tmp_path / "m.npz")
+    assert "allowed steps" not in str(info.value)
+    assert os.listdir(tmp_path) == []
+
+
+def test_sklearn_steps_do_not_need_linml_tabular(tmp_path, monkeypatch):
+    """Without linml.tabular, scikit-learn steps save and load; its classes are refused."""
+    df = _sk_frame()
+    X = df.drop(columns="target")
+    model = _sk_pipeline(Ridge()).fit(X, df["target"])
+    monkeypatch.setitem(sys.modules, "linml.tabular", None)  # `import linml.tabular` fails
+    back = _round_trip(model, tmp_path)
+    np.testing.assert_array_equal(back.predict(X), model.predict(X))
+    path = tmp_path / "model.npz"
+    with np.load(path, allow_pickle=False) as npz:
+        members = {k: npz[k] for k in npz.files}
+    meta = json.loads(members.pop("__linml__").tobytes())
+    scaler = next(o for o in _objects(meta["pipeline"]) if o["cls"].endswith("StandardScaler"))
+    scaler["cls"] = "linml.tabular.DateParts"
+    with pytest.raises(LinmlInputError, match="not an allowed pipeline step"):
+        load(_write(tmp_path / "tabular.npz", members, meta))
+
+
+def _text_entries(tree):
+    stack = [tree]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if item.get("__t__") == "text":
+                yield item
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+@pytest.mark.parametrize(
+    ("code", "match"), [(99, "codes other than 0 to 8"), (5, "is not a boolean"), (7, "number")]
+)
+def test_tampered_object_array_mask_is_refused(saved, tmp_path, code, match):
+    def edit(meta, members):
+        entry = next(_text_entries(meta["pipeline"]))
+        members[entry["mask"]] = np.full_like(members[entry["mask"]], code)
+
+    with pytest.raises(LinmlInputError, match=match):
+        load(_tampered(saved, tmp_path, edit))

@@ -34,11 +34,13 @@ linml estimator and whose other steps are built, nested in any way, from the all
 version 2, ``"kind": "pipeline"``) is the same one ``.npz``: each step is stored as its class
 name and its ``__dict__`` in tagged JSON (``{"__t__": "est", "cls": …, "d": {…}}``; other
 tags: ``float`` for non-finite floats, ``tuple``, ``dict`` with its key types, ``slice``,
-``dtype``, ``sctype``, ``scalar``, ``array`` and ``text``), every array as a member ``p0``,
-``p1``, …, object arrays of ``str``/``int``/``None``/``NaN`` (categories, imputer statistics,
-feature names) as a text member plus a ``uint8`` mask, and the estimator through the same
-path as a lone estimator (members ``m__<name>``, metadata under ``"estimator"``). Anything
-else is refused at save, naming where it is. :func:`load` builds only allow-listed classes
+``dtype``, ``sctype`` and ``pytype`` (a NumPy or builtin type such as ``OneHotEncoder``'s
+``dtype=float``), ``scalar``, ``array``, ``text`` and ``index`` (a pandas ``Index`` of column
+names: its values, dtype and name)), every array as a member ``p0``, ``p1``, …, object arrays
+of ``str``, ``int``, ``bool``, ``float``, ``None`` and ``NaN`` (categories, imputer
+statistics, feature names) as a text member plus a ``uint8`` mask of each element's type, and
+the estimator through the same path as a lone estimator (members ``m__<name>``, metadata under
+``"estimator"``). Anything else is refused at save, naming where it is. :func:`load` builds only allow-listed classes
 (``cls.__new__`` then the saved attributes; no constructor, no other module imported),
 refuses attribute names that would shadow a method, unknown tags and unreferenced members,
 checks that the preprocessing's output feeds the estimator (``get_feature_names_out`` and one
@@ -66,6 +68,7 @@ import json
 import math
 import os
 import re
+import sys
 import tempfile
 import warnings
 import zipfile
@@ -570,10 +573,17 @@ PIPELINE_STEPS = (
 )
 """scikit-learn classes a saved pipeline may hold (besides linml.tabular.TRANSFORMERS)."""
 _TAGS = ("float", "tuple", "dict", "slice", "dtype", "sctype", "scalar", "array", "text")
-_TAGS += ("est", "passthrough", "model")
-# An object array's mask: what each element was (its text holds the str, or the int's digits).
+_TAGS += ("est", "passthrough", "model", "index", "pytype")
+# An object array's mask: what each element was (its text holds the str, or the number's
+# digits); codes only ever get appended, so files written earlier keep their meaning.
 _TEXT_STR, _TEXT_NONE, _TEXT_NAN, _TEXT_INT, _TEXT_INT64 = 0, 1, 2, 3, 4
+_TEXT_BOOL, _TEXT_NPBOOL, _TEXT_FLOAT, _TEXT_FLOAT64 = 5, 6, 7, 8
+_TEXT_MAX = _TEXT_FLOAT64
 _INT_TEXT_RE = re.compile(r"^-?[0-9]{1,20}$")
+_FLOAT_TEXT_RE = re.compile(r"^-?(inf|[0-9]+(\.[0-9]*)?(e[-+]?[0-9]+)?)$")  # repr(float)
+_PYTYPES = {"bool": bool, "int": int, "float": float, "str": str}  # e.g. OneHotEncoder(dtype=float)
+# pandas Index dtypes a file may name: its text dtypes, and the plain numeric ones
+_INDEX_TEXT_DTYPES = ("object", "str", "string")
 # The one FunctionTransformer a pipeline may hold: the identity a fitted ColumnTransformer
 # puts in place of "passthrough". It is written under its own tag, never by class name.
 _PASSTHROUGH_PARAMS = {
@@ -601,18 +611,24 @@ def _step_class(name: Any) -> type | None:
         module, _, attr = name.rpartition(".")
         return getattr(importlib.import_module(module), attr)
     module, _, attr = name.rpartition(".")
-    if module == "linml.tabular":
-        tabular = importlib.import_module("linml.tabular")
-        if attr in tabular.TRANSFORMERS:
+    if module == "linml.tabular":  # imported only when a file names one of its classes
+        try:
+            tabular = importlib.import_module("linml.tabular")
+        except ImportError:
+            return None
+        if attr in getattr(tabular, "TRANSFORMERS", ()):
             return getattr(tabular, attr)
     return None
 
 
 def _step_names() -> dict[type, str]:
-    import linml.tabular
+    try:
+        import linml.tabular
 
-    names = [*PIPELINE_STEPS, *(f"linml.tabular.{t}" for t in linml.tabular.TRANSFORMERS)]
-    return {_step_class(n): n for n in names}
+        tabular = tuple(f"linml.tabular.{t}" for t in linml.tabular.TRANSFORMERS)
+    except (ImportError, AttributeError):  # the sklearn steps still save without it
+        tabular = ()
+    return {_step_class(n): n for n in (*PIPELINE_STEPS, *tabular)}
 
 
 def _is_identity(attrs: dict[str, Any]) -> bool:
@@ -630,17 +646,49 @@ def _is_passthrough(value: Any) -> bool:
 
 
 def _text_element(e: Any) -> int | None:
-    if type(e) is str:
-        return _TEXT_STR
-    if type(e) is int:
-        return _TEXT_INT
-    if type(e) is np.int64:
-        return _TEXT_INT64
-    if e is None:
-        return _TEXT_NONE
+    """The mask code of one object-array element (None: a type a file cannot hold)."""
     if isinstance(e, float) and math.isnan(e):
         return _TEXT_NAN
-    return None
+    codes = {
+        str: _TEXT_STR,
+        int: _TEXT_INT,
+        np.int64: _TEXT_INT64,
+        type(None): _TEXT_NONE,
+        bool: _TEXT_BOOL,  # SimpleImputer(strategy="most_frequent") on a bool column
+        np.bool_: _TEXT_NPBOOL,
+        float: _TEXT_FLOAT,
+        np.float64: _TEXT_FLOAT64,
+    }
+    return codes.get(type(e))
+
+
+def _element_text(e: Any, code: int) -> str:
+    if code == _TEXT_STR:
+        return e
+    if code in (_TEXT_FLOAT, _TEXT_FLOAT64):
+        return repr(float(e))  # shortest text that reads back to the same double
+    if code in (_TEXT_BOOL, _TEXT_NPBOOL):
+        return str(bool(e))
+    return str(e) if code in (_TEXT_INT, _TEXT_INT64) else ""
+
+
+def _text_value(t: str, m: int, where: str) -> Any:
+    """The object-array element that mask code ``m`` and text ``t`` stand for."""
+    if m == _TEXT_STR:
+        return t
+    if m in (_TEXT_NONE, _TEXT_NAN):
+        return None if m == _TEXT_NONE else float("nan")
+    if m in (_TEXT_INT, _TEXT_INT64):
+        if not _INT_TEXT_RE.match(t) or not -(2**63) <= int(t) < 2**63:
+            raise _Refused(f"{where}: an element {t[:40]!r} is not an integer")
+        return int(t) if m == _TEXT_INT else np.int64(t)
+    if m in (_TEXT_BOOL, _TEXT_NPBOOL):
+        if t not in ("True", "False"):
+            raise _Refused(f"{where}: an element {t[:40]!r} is not a boolean")
+        return (t == "True") if m == _TEXT_BOOL else np.bool_(t == "True")
+    if not _FLOAT_TEXT_RE.match(t):
+        raise _Refused(f"{where}: an element {t[:40]!r} is not a number")
+    return float(t) if m == _TEXT_FLOAT else np.float64(t)
 
 
 class _PipelineWriter:
@@ -687,6 +735,8 @@ class _PipelineWriter:
             return {"__t__": "dtype", "v": str(_pipeline_dtype(str(v), where))}
         if isinstance(v, type) and issubclass(v, np.generic):
             return {"__t__": "sctype", "v": str(_pipeline_dtype(np.dtype(v).name, where, "biufc"))}
+        if isinstance(v, type) and _PYTYPES.get(v.__name__) is v:
+            return {"__t__": "pytype", "v": v.__name__}
         if isinstance(v, np.generic):
             dtype = _pipeline_dtype(str(v.dtype), where, "biufcU")
             return {"__t__": "scalar", "dtype": str(dtype), "v": self.encode(v.item(), where)}
@@ -698,12 +748,34 @@ class _PipelineWriter:
             return self.encode_object(v, self.names[type(v)], where)
         if _is_passthrough(v):
             return {"__t__": "passthrough", "d": self.encode_attrs(v, where)}
+        pandas = sys.modules.get("pandas")  # an Index exists only if pandas is imported
+        if pandas is not None and type(v) in (pandas.Index, pandas.RangeIndex):
+            return self.encode_index(v, where)
         t = type(v)
+        if hasattr(v, "get_params") and hasattr(v, "fit"):
+            steps = ", ".join(n.rpartition(".")[2] for n in self.names.values())
+            raise _Refused(
+                f"{where} is {t.__module__}.{t.__qualname__}, which a linml pipeline file "
+                f"cannot hold (allowed steps: {steps}, 'passthrough', 'drop', and a linml "
+                "estimator as the last step)"
+            )
         raise _Refused(
-            f"{where} is {t.__module__}.{t.__qualname__}, which a linml pipeline file cannot "
-            f"hold (allowed steps: {', '.join(n.rpartition('.')[2] for n in self.names.values())}, "
-            "'passthrough', 'drop', and a linml estimator as the last step)"
+            f"{where} is {t.__module__}.{t.__qualname__}, a type a linml pipeline file cannot "
+            "hold (it holds None, numbers, strings, lists, tuples, dicts, slices, dtypes, NumPy "
+            "scalars and arrays of numbers or text, and pandas Index objects)"
         )
+
+    def encode_index(self, v: Any, where: str) -> Any:
+        dtype = str(v.dtype)
+        if dtype not in _INDEX_TEXT_DTYPES:
+            dtype = str(_pipeline_dtype(dtype, where, "biuf"))
+        values = np.asarray(v, dtype=object) if dtype in _INDEX_TEXT_DTYPES else v.to_numpy()
+        return {
+            "__t__": "index",
+            "v": self.encode_array(values, f"{where} values"),
+            "dtype": dtype,
+            "name": self.encode(v.name, f"{where}.name"),
+        }
 
     def encode_array(self, v: np.ndarray, where: str) -> Any:
         if v.dtype.kind in _ARRAY_KINDS and v.dtype.fields is None and v.dtype.itemsize:
@@ -718,12 +790,11 @@ class _PipelineWriter:
                 f"{where} is an object array holding {type(bad).__name__} "
                 "(only str, int, None, NaN)"
             )
+        for e, m in zip(flat, mask, strict=True):
+            if m == _TEXT_STR and e.endswith("\x00"):  # NumPy text drops trailing NULs
+                raise _Refused(f"{where} holds a string ending in a NUL character")
         texts = np.array(
-            [
-                e if type(e) is str else str(e) if m >= _TEXT_INT else ""
-                for e, m in zip(flat, mask, strict=True)
-            ]
-            or [""],
+            [_element_text(e, m) for e, m in zip(flat, mask, strict=True)] or [""],
             dtype=np.str_,
         )
         texts = texts[: len(flat)].reshape(v.shape)
@@ -777,6 +848,7 @@ class _PipelineReader:
         if tag not in _TAGS:
             raise _Refused(f"{where} has an unknown tag {str(tag)[:40]!r}")
         fields = {"__t__", "v", "dtype"} if tag == "scalar" else {"__t__", "v"}
+        fields = {"__t__", "v", "dtype", "name"} if tag == "index" else fields
         fields = {"dict": {"__t__", "k", "v"}, "text": {"__t__", "v", "mask"}}.get(tag, fields)
         fields = {"est": {"__t__", "cls", "d"}, "passthrough": {"__t__", "d"}}.get(tag, fields)
         if tag == "model":
@@ -817,6 +889,25 @@ class _PipelineReader:
     def _sctype(self, v: dict, where: str) -> type:
         return _pipeline_dtype(v["v"], where, "biufc").type
 
+    def _pytype(self, v: dict, where: str) -> type:
+        if not isinstance(v["v"], str) or v["v"] not in _PYTYPES:
+            raise _Refused(f"{where} names type {str(v['v'])[:40]!r}, not bool, int, float or str")
+        return _PYTYPES[v["v"]]
+
+    def _index(self, v: dict, where: str) -> Any:
+        import pandas as pd
+
+        dtype = v["dtype"]
+        if dtype not in _INDEX_TEXT_DTYPES:
+            dtype = _pipeline_dtype(dtype, where, "biuf")
+        values = self.decode(v["v"], f"{where} values")
+        name = self.decode(v["name"], f"{where}.name")
+        if type(values) is not np.ndarray or values.ndim != 1:
+            raise _Refused(f"{where}: an index needs a 1-D array of values")
+        if name is not None and type(name) not in (str, int):
+            raise _Refused(f"{where}: an index name must be a string or an integer")
+        return pd.Index(values, dtype=dtype, name=name)
+
     def _scalar(self, v: dict, where: str) -> np.generic:
         dtype = _pipeline_dtype(v["dtype"], where, "biufcU")
         value = self.decode(v["v"], where)
@@ -831,18 +922,13 @@ class _PipelineReader:
         texts, mask = self.member(v["v"], where), self.member(v["mask"], where)
         if texts.dtype.kind != "U" or mask.dtype != np.uint8 or texts.shape != mask.shape:
             raise _Refused(f"{where}: a text array needs text and a uint8 mask of one shape")
-        if mask.size and mask.max() > _TEXT_INT64:
-            raise _Refused(f"{where}: its mask holds codes other than 0 to 4")
+        if mask.size and mask.max() > _TEXT_MAX:
+            raise _Refused(f"{where}: its mask holds codes other than 0 to {_TEXT_MAX}")
         out = np.empty(texts.shape, dtype=object)
         flat = out.reshape(-1)  # a view: out is new and contiguous
         pairs = zip(texts.reshape(-1).tolist(), mask.reshape(-1).tolist(), strict=True)
         for i, (t, m) in enumerate(pairs):
-            if m >= _TEXT_INT:
-                if not _INT_TEXT_RE.match(t) or not -(2**63) <= int(t) < 2**63:
-                    raise _Refused(f"{where}: element {i} is not an integer")
-                flat[i] = int(t) if m == _TEXT_INT else np.int64(t)
-            else:
-                flat[i] = t if m == _TEXT_STR else None if m == _TEXT_NONE else float("nan")
+            flat[i] = _text_value(t, m, f"{where}[{i}]")
         return out
 
     def _attrs(self, cls: type, d: Any, where: str) -> dict[str, Any]:
