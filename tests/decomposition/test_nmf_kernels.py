@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from linml.decomposition._nmf_kernels import hals_sweeps, mu_updates
+from linml.decomposition._nmf_kernels import hals_sweeps, hals_sweeps_resumable, mu_updates
 
 MU_EPS = float(np.finfo(np.float32).eps)
 TOL = {np.float64: 1e-10, np.float32: 1e-4}
@@ -79,6 +79,23 @@ def test_hals_sweeps_matches_numpy_twin(dtype, k, m, max_sweeps, delta, l1):
         A, expected, rtol=TOL[dtype], atol=TOL[dtype] * np.abs(expected).max()
     )
     assert (A >= 0).all()
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("chunk", [1, 3, 7])
+def test_hals_sweeps_in_chunks_equal_one_call(dtype, chunk):
+    """Issue 17: the W-solve runs its sweeps in chunks (returning to Python for Ctrl-C);
+    ``first`` carries the δ rule's reference, so the chunks do exactly one call's sweeps."""
+    A, G, C = _problem(6, 50, dtype, seed=2, l2=0.5)
+    whole = A.copy()
+    n_whole = hals_sweeps(whole, G, C, 40, 0.01)
+    assert 3 < n_whole < 40  # stopped by the δ rule, after several chunks of 3
+    first, done, stopped = np.full(1, -1.0), 0, False
+    while done < 40 and not stopped:
+        n, stopped = hals_sweeps_resumable(A, G, C, min(chunk, 40 - done), 0.01, first)
+        done += n
+    assert stopped and done == n_whole
+    np.testing.assert_array_equal(A, whole)
 
 
 def test_hals_sweeps_skips_a_zero_component():

@@ -270,6 +270,22 @@ def test_tiny_scale_gives_the_unscaled_axes(solver):
     np.testing.assert_allclose(np.ldexp(got.singular_values_, 1030), ref.singular_values_)
 
 
+@pytest.mark.parametrize("solver", ["covariance_eigh", "svd", "randomized"])
+@pytest.mark.parametrize("scale", [1e-170, 1e-20, 1e-310, 1e150])
+def test_whitening_is_scale_invariant(solver, scale):
+    """Issue 17: PCA(whiten=True) on X·1e-170 divided by sqrt(λ) with λ ∝ X² underflowed to
+    0 (then floored at an absolute eps, wrong already at X·1e-20): the whitened scores must
+    be those of X itself, and inverse_transform must give X·scale back."""
+    X = np.random.default_rng(0).normal(size=(40, 4)) * [3.0, 2.0, 1.0, 0.5]
+    ref = PCA(3, whiten=True, solver=solver, random_state=0).fit(X)
+    got = PCA(3, whiten=True, solver=solver, random_state=0).fit(X * scale)
+    Z_ref, Z = ref.transform(X), got.transform(X * scale)
+    assert np.isfinite(Z).all()
+    np.testing.assert_allclose(Z, Z_ref, rtol=1e-10, atol=1e-10 * np.abs(Z_ref).max())
+    back = got.inverse_transform(Z) / scale
+    np.testing.assert_allclose(back, ref.inverse_transform(Z_ref), rtol=1e-10, atol=1e-10)
+
+
 def test_overflowing_variance_raises():
     """Issue 17: PCA(X·1e307) gave inf/NaN variance ratios; explained_variance_ ∝ s² overflows."""
     X = np.random.default_rng(0).normal(size=(40, 4)) * 1e307

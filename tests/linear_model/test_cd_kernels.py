@@ -167,3 +167,53 @@ def test_kkt_violation_is_zero_exactly_on_the_subdifferential():
     assert K._violation(-1.5, 0.0, 1.0, True) == 0.0  # positive: only u > l1 violates
     assert K._violation(1.25, 0.0, 1.0, True) == pytest.approx(0.25)
     assert K._violation(0.0, 1.0, 1.0, False) == pytest.approx(1.0)
+
+
+def _chunked_solve(monkeypatch, X, y, chunk_work, *, anderson, positive, l2_frac, warm):
+    """Solve (twice, the second warm-started at a smaller α, as a path does) with the kernel
+    returning every ``chunk_work`` units of work; (β, both results, compiled calls)."""
+    from linml.linear_model import _cd_solver
+
+    monkeypatch.setattr(_cd_solver, "CHUNK_WORK", chunk_work)
+    calls = []
+    outer = K.outer_solve
+
+    def counted(*args):
+        calls.append(1)
+        return outer(*args)
+
+    monkeypatch.setattr(K, "outer_solve", counted)
+    y_c = y - y.mean()
+    design, xty = make_design(X, True, "auto", y_c)
+    solver = CDSolver(design, y_c, None, xty, anderson=anderson)
+    n = X.shape[0]
+    l1_max = np.abs(xty).max()
+    results = []
+    for frac in (10.0, 200.0)[: 2 if warm else 1]:
+        l1 = (1.0 - l2_frac) * l1_max / frac
+        l2 = l2_frac * l1_max / frac
+        results.append(solver.solve(l1, l2, positive=positive, tol=1e-12, max_iter=20 * n))
+    return solver.beta.copy(), results, len(calls)
+
+
+@pytest.mark.parametrize("kind,gram", MODES)
+@pytest.mark.parametrize("anderson", [5, 0])
+@pytest.mark.parametrize("positive,l2_frac", [(False, 0.0), (True, 0.0), (False, 0.5)])
+def test_chunked_outer_solve_is_bit_identical(monkeypatch, kind, gram, anderson, positive, l2_frac):
+    """Issue 17.1: the CD kernel returns to Python every CHUNK_WORK units of work (so Ctrl-C
+    works); cut into many small chunks it takes exactly the steps of one unbroken call —
+    same β bit for bit, same epochs, outer iterations, gap and Anderson count."""
+    rng = np.random.default_rng(5)
+    n, p = (300, 40) if gram else (60, 150)
+    X = rng.standard_normal((n, p)) + 0.5 * rng.standard_normal((n, 1))
+    y = X[:, :6] @ rng.standard_normal(6) + 0.5 * rng.standard_normal(n)
+    Xin = sp.csc_matrix(X * (rng.random(X.shape) < 0.5)) if kind == "sparse" else X
+    whole = _chunked_solve(monkeypatch, Xin, y, 2**62, anderson=anderson, positive=positive,
+                           l2_frac=l2_frac, warm=True)  # fmt: skip
+    # 100 units: less than one epoch on the working set, so cuts fall inside inner solves
+    cut = _chunked_solve(monkeypatch, Xin, y, 100, anderson=anderson, positive=positive,
+                         l2_frac=l2_frac, warm=True)  # fmt: skip
+    assert whole[2] == 2  # one compiled call per solve
+    assert cut[2] > whole[2] + 2  # the small budget really cut the solves
+    np.testing.assert_array_equal(cut[0], whole[0])
+    assert cut[1] == whole[1]  # SolveResult: gap, n_iter, converged, screened, ws, outer, anderson

@@ -5,6 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from linml.exceptions import LinmlInputError
 from linml.neighbors import EmbeddingIndex
 
 
@@ -133,3 +134,70 @@ def test_bad_input(call, match):
 def test_unknown_metric():
     with pytest.raises(ValueError, match="metric='hamming' must be one of"):
         EmbeddingIndex("hamming")
+
+
+@pytest.mark.parametrize(
+    ("ids", "match"),
+    [
+        (
+            [1, "a"],
+            r"ids must be all integers or all strings; ids\[0\]=1 is an integer and "
+            r"ids\[1\]='a' a string",
+        ),
+        (["a", np.int64(2)], r"ids\[1\]=2 is an integer and ids\[0\]='a' a string"),
+        ([1.0, 2.0], r"ids\[0\]=1.0 \(float\) is not an id"),
+        ([True, False], r"ids\[0\]=True \(bool\) is not an id"),
+        ([None, 1], r"ids\[0\]=None \(NoneType\) is not an id"),
+        ("ab", "single string 'ab'"),
+        (5, "ids must be a list of ids"),
+        ([2**70, 1], "must fit in int64"),
+    ],
+)
+def test_add_refuses_mixed_or_non_id_ids(ids, match):
+    """Issue 17: ``add(V, ids=[1, "a"])`` used to store ``['1', 'a']`` silently; mixed kinds,
+    floats, bools, None and a bare string are refused with the argument named."""
+    index = EmbeddingIndex("l2")
+    with pytest.raises(LinmlInputError, match=match):
+        index.add(np.eye(2), ids=ids)
+    assert len(index) == 0  # nothing half-added
+
+
+def test_add_keeps_numpy_ids_of_one_kind():
+    """NumPy integer and string ids are plain ids of their kind (no spurious refusal)."""
+    ints = EmbeddingIndex("l2").add(np.eye(2), ids=np.array([7, 9], dtype=np.int32))
+    assert ints.ids.dtype == np.int64 and ints.ids.tolist() == [7, 9]
+    strs = EmbeddingIndex("l2").add(np.eye(2), ids=np.array(["x", "y"]))
+    assert strs.ids.tolist() == ["x", "y"] and strs.get([np.str_("y")]).tolist() == [[0, 1]]
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda ix: ix.remove(["1"]), r"ids\[0\]='1' is a string, but this index holds integer"),
+        (lambda ix: ix.remove(1), "ids must be a list of ids"),
+        (lambda ix: ix.get([0, 1.5]), r"ids\[1\]=1.5 \(float\) is not an id"),
+        (
+            lambda ix: ix.search(np.ones(3), k=1, exclude=[["0"]]),
+            r"exclude\[0\]\[0\]='0' is a string, but this index holds integer ids",
+        ),
+        (lambda ix: ix.search(np.ones(3), k=1, exclude=[0]), r"exclude\[0\] must be a list"),
+        (lambda ix: ix.search(np.ones(3), k=1, exclude="0"), "exclude must be a list of id lists"),
+        (lambda ix: ix.most_similar(positive=["0"]), r"positive\[0\]='0' is a string"),
+        (lambda ix: ix.most_similar(positive=[0], negative=[[1]]), r"negative\[0\]=\[1\]"),
+        (lambda ix: ix.most_similar(positive="king"), "single string 'king'"),
+    ],
+)
+def test_lookups_with_wrong_typed_ids_say_so(call, match):
+    """Issue 17: remove/get/search-by-id name the argument and the index's id kind."""
+    index = EmbeddingIndex("l2").add(np.eye(3))
+    with pytest.raises(LinmlInputError, match=match):
+        call(index)
+    assert len(index) == 3
+
+
+def test_string_index_refuses_integer_lookup():
+    index = EmbeddingIndex("cosine").add(np.eye(2), ids=["a", "b"])
+    with pytest.raises(
+        LinmlInputError, match=r"ids\[0\]=0 is an integer, but this index holds string"
+    ):
+        index.remove([0])

@@ -121,3 +121,62 @@ def test_sigint_stops_long_als_and_mlp_fits(script):
     rc, latency, out = _interrupt_after_marker(script)
     assert rc == 3 and "interrupted" in out, (rc, out)
     assert latency < _SIGINT_DEADLINE_S, f"SIGINT took {latency:.2f} s to stop the fit"
+
+
+_LASSO_FIT = """
+import sys
+import numpy as np
+from linml.linear_model import Lasso
+
+rng = np.random.default_rng(0)
+X = rng.normal(size=(300, 3000))
+y = X[:, :30] @ rng.normal(size=30) + rng.normal(size=300)
+Lasso(alpha=1.0).fit(X[:20, :5], y[:20])  # compile (or load) the kernels first
+print("fitting", flush=True)
+try:
+    # tol=0 never converges: ~6,000 epochs/s, so max_iter=10**9 is two days in one solve
+    Lasso(alpha=1e-4, tol=0.0, max_iter=10**9).fit(X, y)
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+    sys.exit(3)
+print("finished", flush=True)
+"""
+
+
+def test_sigint_stops_long_lasso_fit():
+    """Issue 17.1: coordinate descent returns to Python every ~2²⁴ units of work, so Ctrl-C
+    stops a Lasso fit that would otherwise run for days inside one compiled call."""
+    rc, latency, out = _interrupt_after_marker(_LASSO_FIT)
+    assert rc == 3 and "interrupted" in out, (rc, out)
+    assert latency < _SIGINT_DEADLINE_S, f"SIGINT took {latency:.2f} s to stop the fit"
+
+
+_NMF_TRANSFORM = """
+import sys
+import warnings
+import numpy as np
+from linml.decomposition import NMF
+
+warnings.simplefilter("ignore")
+rng = np.random.default_rng(0)
+H = 1.0 + 1e-3 * np.abs(rng.normal(size=(10, 200)))  # nearly collinear: HALS crawls
+X = np.abs(rng.normal(size=(20000, 10))) @ H
+model = NMF(n_components=10, max_iter=20, random_state=0).fit(X[:500])
+model.transform(X[:50])  # compile (or load) the kernels first
+print("fitting", flush=True)
+try:
+    # tol=0: up to max_iter sweeps in one W-solve; ~40 s (one compiled call) before the fix
+    model.set_params(max_iter=10**9, tol=0.0).transform(X)
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+    sys.exit(3)
+print("finished", flush=True)
+"""
+
+
+def test_sigint_stops_long_nmf_w_solve():
+    """Issue 17.1 audit: NMF's final/transform W-solve ran up to max_iter HALS sweeps in one
+    compiled call; it now returns to Python every ~2²⁷ flops, so Ctrl-C stops it."""
+    rc, latency, out = _interrupt_after_marker(_NMF_TRANSFORM)
+    assert rc == 3 and "interrupted" in out, (rc, out)
+    assert latency < _SIGINT_DEADLINE_S, f"SIGINT took {latency:.2f} s to stop the fit"

@@ -30,7 +30,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["hals_sweeps", "mu_updates"]
+__all__ = ["hals_sweeps", "hals_sweeps_resumable", "mu_updates"]
 
 
 # reassoc/contract: the update loop vectorizes (the step-norm sum is a reduction);
@@ -44,12 +44,26 @@ def hals_sweeps(
     ``G`` (k, k) symmetric with the l2 penalty on its diagonal; ``C`` (k, m) with the l1
     penalty subtracted. All three C-contiguous and of one dtype.
     """
+    first = np.full(1, -1.0)
+    sweeps, _ = hals_sweeps_resumable(A, G, C, max_sweeps, delta, first)
+    return sweeps
+
+
+@numba.njit(cache=True, fastmath={"reassoc", "contract"}, error_model="numpy")
+def hals_sweeps_resumable(
+    A: np.ndarray, G: np.ndarray, C: np.ndarray, max_sweeps: int, delta: float, first: np.ndarray
+) -> tuple[int, bool]:  # pragma: no cover - compiled; covered through the NumPy twin tests
+    """:func:`hals_sweeps` that can be continued: ``(sweeps done, stopped by the δ rule)``.
+
+    ``first[0]`` is the first sweep's ``‖ΔA‖²`` (−1 before any sweep); it carries the δ
+    reference across calls, so ``max_sweeps`` split over several calls (returning to Python,
+    where Ctrl-C works, between them) does exactly the sweeps of one call — issue 17.
+    """
     k, m = A.shape
     grad = np.empty(m, dtype=A.dtype)
     delta2 = delta * delta
-    first = 0.0
     sweeps = 0
-    for sweep in range(max_sweeps):
+    for _ in range(max_sweeps):
         change = 0.0
         for t in range(k):
             G_t = G[t]
@@ -67,11 +81,11 @@ def hals_sweeps(
                 change += step * step
                 A_t[j] = new
         sweeps += 1
-        if sweep == 0:
-            first = change
-        if change <= delta2 * first:
-            break
-    return sweeps
+        if first[0] < 0.0:  # the first sweep ever (a NaN change stays the reference, as before)
+            first[0] = change
+        if change <= delta2 * first[0]:
+            return sweeps, True
+    return sweeps, False
 
 
 @numba.njit(cache=True, fastmath={"reassoc", "contract"}, error_model="numpy")

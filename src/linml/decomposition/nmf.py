@@ -27,7 +27,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from linml._base import Explanation, LinmlEstimator
 from linml._validation import Interval, Options, check_random_state, validate_data
-from linml.decomposition._nmf_kernels import hals_sweeps, mu_updates
+from linml.decomposition._nmf_kernels import hals_sweeps, hals_sweeps_resumable, mu_updates
 from linml.exceptions import LinmlInputError
 from linml.linalg import effective_rank, numerical_rank, randomized_svd
 from linml.linalg._scaling import check_squares_finite, global_exponent, ldexp_checked
@@ -53,6 +53,9 @@ _SOLVE_W_DELTA = 1e-6
 # sweeps allowed to that W-solve however small max_iter is: a cold start from W = 0 needs
 # tens to hundreds of sweeps (it stops early on the δ rule)
 _SOLVE_W_MIN_SWEEPS = 1000
+# flops per compiled call of that W-solve (~k²m per sweep): ~10 ms, so the return to
+# Python (where Ctrl-C is honoured) costs ~0.2% and a long solve stops promptly (issue 17)
+_SWEEP_CHUNK_FLOPS = 2**27
 # up to this size the solver keeps a C-ordered copy of Xᵀ for the W-step's GEMM
 _XT_COPY_MAX_BYTES = 32 << 20
 
@@ -324,7 +327,18 @@ def _solve_W(
         Wt = np.zeros((H.shape[0], X.shape[0]), dtype=H.dtype)
     else:
         Wt = np.array(Wt0, dtype=H.dtype, order="C")
-    hals_sweeps(Wt, G, np.ascontiguousarray(C), max(max_iter, _SOLVE_W_MIN_SWEEPS), delta)
+    C = np.ascontiguousarray(C)
+    k, m = Wt.shape
+    # sweeps in chunks of ~_SWEEP_CHUNK_FLOPS; `first` carries the δ rule's reference across
+    # chunks, so the result is exactly that of one call
+    chunk = max(1, _SWEEP_CHUNK_FLOPS // max(k * (k + 4) * m, 1))
+    first = np.full(1, -1.0)
+    left = max(max_iter, _SOLVE_W_MIN_SWEEPS)
+    while left > 0:
+        done, stopped = hals_sweeps_resumable(Wt, G, C, min(chunk, left), delta, first)
+        left -= done
+        if stopped:
+            break
     return Wt, C_W, HHt
 
 

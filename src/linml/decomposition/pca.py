@@ -352,9 +352,17 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, LinmlEstimator):
 
     # ------------------------------------------------------------------ transforms
     def _scale(self) -> np.ndarray:
-        """sqrt(λ) floored at eps, so whitening never divides by zero."""
-        scale = np.sqrt(self.explained_variance_)
-        return np.maximum(scale, np.finfo(scale.dtype).eps)
+        """sqrt(λ) = S / sqrt(n − 1), floored at eps·max, so whitening never divides by zero.
+
+        From the singular values, not as sqrt(explained_variance_): λ ∝ X² underflows to 0
+        for data below ~1e-160 while S ∝ X does not. The floor is relative so whitening
+        stays scale-invariant (an absolute eps floor was wrong already for X·1e-20) — issue 17.
+        """
+        S = self.singular_values_
+        scale = (S / np.sqrt(max(self.n_samples_seen_ - 1, 1))).astype(S.dtype, copy=False)
+        eps = np.finfo(scale.dtype).eps
+        top = scale.max() if scale.size else 0.0
+        return np.maximum(scale, eps * top if top > 0 else eps)
 
     def transform(self, X: Any) -> np.ndarray:
         """Scores ``Z = (X − μ) Vₖ`` (divided by ``sqrt(λ)`` when whitening), (n, k)."""

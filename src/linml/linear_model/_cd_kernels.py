@@ -217,6 +217,28 @@ def inner_solve(
     (epochs, violation, n_accepted) : (int, float, int)
         Epochs run, the last measured max violation on ws, accepted extrapolations.
     """
+    epoch, violation, accepted, _ = _inner_run(
+        mode, center, Xf, n_rows, data, indices, indptr, x_mean, q, yy, state, ssum,
+        beta, ws, lips, l1, l2, positive, max_epochs, tol_in, anderson_k, 0, max_epochs,
+    )  # fmt: skip
+    return epoch, violation, accepted
+
+
+@njit(**_JIT)
+def _inner_run(
+    mode, center, Xf, n_rows, data, indices, indptr, x_mean, q, yy, state, ssum,
+    beta, ws, lips, l1, l2, positive, max_epochs, tol_in, anderson_k, epoch0, epoch_stop,
+):  # fmt: skip
+    """:func:`inner_solve` from epoch ``epoch0`` up to (at most) epoch ``epoch_stop``.
+
+    A long inner solve is run as several calls so that control returns to Python (and
+    Ctrl-C works) between them. ``epoch0`` must be a multiple of ``anderson_k + 1``: the
+    Anderson history is then empty at the cut, exactly as in one uninterrupted call, and
+    the violation checks fall on the same epochs — the chunked run is bit-identical.
+
+    Returns (epoch reached, violation, accepted extrapolations, finished), ``finished``
+    True when the violation reached ``tol_in`` or ``max_epochs`` was used up.
+    """
     m = ws.shape[0]
     K = anderson_k
     block = K if K > 0 else 5
@@ -228,8 +250,9 @@ def inner_solve(
     n_hist = 0
     accepted = 0
     violation = np.inf
-    epoch = 0
-    while epoch < max_epochs:
+    epoch = epoch0
+    finished = False
+    while epoch < epoch_stop:
         _cd_epoch(
             mode, center, Xf, n_rows, data, indices, indptr, x_mean, q, state, ssum,
             beta, ws, lips, l1, l2, positive,
@@ -298,8 +321,9 @@ def inner_solve(
                 )
                 violation = max(violation, _violation(g - l2 * beta[j], beta[j], l1, positive))
             if violation <= tol_in:
+                finished = True
                 break
-    return epoch, violation, accepted
+    return epoch, violation, accepted, finished or epoch >= max_epochs
 
 
 @njit(**_JIT)
@@ -364,6 +388,7 @@ def outer_solve(
     mode, center, Xf, n_rows, data, indices, indptr, x_mean, q, yy, y_c, state, ssum,
     beta, norm2, g_last, stamp, drift, r_snap,
     l1, l2, positive, tol_abs, max_iter, screening, working_sets, anderson_k, p0, stats,
+    alive, in_ws, resume, tol_io, budget,
 ):  # fmt: skip
     """The outer loop: safe-bounded gradient, duality gap, gap-safe screening, working set.
 
@@ -372,199 +397,247 @@ def outer_solve(
     residual drift when it was computed, the current cumulative drift (``drift[0]``) and
     the residual at the last check; they persist across calls (warm-started paths).
 
-    ``stats`` (int64, length 6) receives: epochs, converged (0/1), screened, last working
-    set size, outer iterations, accepted Anderson extrapolations. Returns the n-scaled gap.
+    The solve runs in *chunks*: once about ``budget`` units of work (one unit: one entry
+    of a column read in a coordinate step or a gradient pass) are done, the call returns
+    and the caller calls again with the same arrays until ``resume[0]`` is 2 — so Ctrl-C
+    is honoured between chunks. The state that crosses calls: ``alive`` (features not yet
+    screened; all True to start), ``in_ws`` (the working set), ``resume`` (int64: status
+    0 = at the top of an outer iteration, 1 = inside the inner solve, 2 = done; inner
+    epochs done; the inner solve's epoch limit), ``tol_io[0]`` (the inner tolerance) and
+    ``stats``. Cuts inside the inner solve fall on multiples of ``anderson_k + 1`` epochs
+    (see :func:`_inner_run`), so the chunked result is bit-identical to one long call.
+
+    ``stats`` (int64, length 6; zeros to start) holds: epochs, converged (0/1), screened,
+    last working set size, outer iterations, accepted Anderson extrapolations. Returns the
+    n-scaled gap (inf while not done).
     """
     p = beta.shape[0]
     n = y_c.shape[0]
-    alive = np.ones(p, dtype=np.bool_)
     exact = np.zeros(p, dtype=np.bool_)
     u = np.zeros(p)
     viol = np.zeros(p)
-    in_ws = np.zeros(p, dtype=np.bool_)
     r = np.empty(n)
-    epochs = 0
-    n_outer = 0
-    n_anderson = 0
-    ws_size = 0
+    epochs = stats[0]
+    ws_size = stats[3]
+    n_outer = stats[4]
+    n_anderson = stats[5]
+    status = resume[0]
+    inner_done = resume[1]
+    inner_max = resume[2]
+    tol_in = tol_io[0]
+    # work per coordinate step: the column's length (its mean nonzero count if sparse)
+    col_cost = n_rows if mode != SPARSE else max(data.shape[0] // max(p, 1), 1)
+    cycle = anderson_k + 1  # inner chunks are whole Anderson cycles (bit-identical cuts)
+    work = 0
     converged = 0
     gap = np.inf
     while True:
-        n_outer += 1
-        # 1. correlations u_j = x̃_jᵀr − l2·β_j: exact where a bound cannot settle KKT
-        if mode == GRAM:
-            for j in range(p):
-                exact[j] = alive[j]
-                if alive[j]:
-                    u[j] = q[j] - state[j] - l2 * beta[j]
+        if status == 1:
+            status = 0  # resume the inner solve on the stored working set
         else:
-            _true_residual(mode, center, state, ssum, r)
-            d2 = 0.0
-            for i in range(n):
-                d2 += (r[i] - r_snap[i]) ** 2
-                r_snap[i] = r[i]
-            drift[0] += np.sqrt(d2)
-            cum = drift[0]
-            n_stale = 0
-            n_todo = 0
-            for j in range(p):
-                if not alive[j]:
-                    continue
-                fresh = stamp[j] == cum
-                if fresh:
-                    slack = 0.0
-                elif stamp[j] == -np.inf:
-                    slack = np.inf
-                else:
-                    slack = np.sqrt(norm2[j]) * (cum - stamp[j])
-                bnd = (g_last[j] if positive else abs(g_last[j])) + slack
-                need = beta[j] != 0.0 or not (bnd <= l1) or l1 == 0.0
-                exact[j] = need
-                if not need:
-                    u[j] = bnd  # ≤ l1: an upper bound on the (signed if positive) correlation
-                if not fresh:
-                    n_stale += 1
-                    if need:
-                        n_todo += 1
-            if n_todo > 0.5 * max(n_stale, 1):
-                # most columns must be read anyway: read every live one and refresh all
+            if work >= budget:  # return to Python between outer iterations
+                resume[0] = 0
+                stats[0] = epochs
+                stats[3] = ws_size
+                stats[4] = n_outer
+                stats[5] = n_anderson
+                return np.inf
+            n_outer += 1
+            work += n + p  # the gap and bookkeeping passes below
+            # 1. correlations u_j = x̃_jᵀr − l2·β_j: exact where a bound cannot settle KKT
+            if mode == GRAM:
                 for j in range(p):
                     exact[j] = alive[j]
-            computed = 0
-            for j in range(p):
-                if exact[j] and stamp[j] != cum:
-                    g_last[j] = _col_dot(
-                        mode, center, j, Xf, n_rows, data, indices, indptr, x_mean, q, state,
-                        ssum,
-                    )  # fmt: skip
-                    stamp[j] = cum
-                    computed += 1
-            if computed:
-                epochs += 1
-            for j in range(p):
-                if exact[j]:
-                    u[j] = g_last[j] - l2 * beta[j]
-        # 2. duality gap of the live problem
-        rss = 0.0
-        ry = 0.0
-        if mode == GRAM:
-            qb = 0.0
-            bh = 0.0
-            for j in range(p):
-                qb += q[j] * beta[j]
-                bh += beta[j] * state[j]
-            rss = max(yy - 2.0 * qb + bh, 0.0)
-            ry = yy - qb
-        else:
-            for i in range(n):
-                rss += r[i] * r[i]
-                ry += r[i] * y_c[i]
-        b1 = 0.0
-        b2 = 0.0
-        dual_norm = 0.0
-        u2 = 0.0
-        for j in range(p):
-            b1 += abs(beta[j])
-            b2 += beta[j] * beta[j]
-            if exact[j]:
-                dual_norm = max(dual_norm, u[j] if positive else abs(u[j]))
-                g = u[j] + l2 * beta[j]  # x̃_jᵀr: formulation B needs ‖X̃ᵀr‖²
-                u2 += g * g
-        primal = 0.5 * (rss + l2 * b2) + l1 * b1
-        s = 1.0
-        if l1 > 0.0:
-            if dual_norm > l1:
-                s = l1 / dual_norm
-            gap = primal - (s * ry - 0.5 * s * s * (rss + l2 * b2))
-        elif l2 > 0.0:  # ridge: Dünner et al.'s formulation, v = r always feasible
-            gap = rss + 0.5 * l2 * b2 - ry + u2 / (2.0 * l2)
-        else:  # least squares: first-order condition, as scikit-learn
-            gap = u2
-        gap = max(gap, 0.0)
-        if gap <= tol_abs:
-            converged = 1
-            break
-        if epochs >= max_iter:
-            break
-        # 3. gap-safe screening: |x̃_jᵀθ*| ≤ s|u_j| + ‖x̃_j‖_aug·√(2·gap) < l1 ⇒ β*_j = 0
-        if screening and l1 > 0.0:
-            radius = np.sqrt(2.0 * gap)
-            for j in range(p):
-                if not alive[j]:
-                    continue
-                corr = s * (u[j] if positive else abs(u[j]))
-                if corr + np.sqrt(norm2[j] + l2) * radius < l1:
-                    alive[j] = False
-                    exact[j] = False
-                    if beta[j] != 0.0:
-                        _col_update(
-                            mode, center, j, -beta[j], Xf, n_rows, data, indices, indptr,
-                            x_mean, state, ssum,
+                    if alive[j]:
+                        u[j] = q[j] - state[j] - l2 * beta[j]
+            else:
+                _true_residual(mode, center, state, ssum, r)
+                d2 = 0.0
+                for i in range(n):
+                    d2 += (r[i] - r_snap[i]) ** 2
+                    r_snap[i] = r[i]
+                drift[0] += np.sqrt(d2)
+                cum = drift[0]
+                n_stale = 0
+                n_todo = 0
+                for j in range(p):
+                    if not alive[j]:
+                        continue
+                    fresh = stamp[j] == cum
+                    if fresh:
+                        slack = 0.0
+                    elif stamp[j] == -np.inf:
+                        slack = np.inf
+                    else:
+                        slack = np.sqrt(norm2[j]) * (cum - stamp[j])
+                    bnd = (g_last[j] if positive else abs(g_last[j])) + slack
+                    need = beta[j] != 0.0 or not (bnd <= l1) or l1 == 0.0
+                    exact[j] = need
+                    if not need:
+                        u[j] = bnd  # ≤ l1: an upper bound on the (signed if positive) correlation
+                    if not fresh:
+                        n_stale += 1
+                        if need:
+                            n_todo += 1
+                if n_todo > 0.5 * max(n_stale, 1):
+                    # most columns must be read anyway: read every live one and refresh all
+                    for j in range(p):
+                        exact[j] = alive[j]
+                computed = 0
+                for j in range(p):
+                    if exact[j] and stamp[j] != cum:
+                        g_last[j] = _col_dot(
+                            mode, center, j, Xf, n_rows, data, indices, indptr, x_mean, q, state,
+                            ssum,
                         )  # fmt: skip
-                        beta[j] = 0.0
-        # 4. working set: the support plus the largest KKT violations
-        max_viol = 0.0
-        n_supp = 0
-        n_cand = 0
-        for j in range(p):
-            in_ws[j] = False
-            if exact[j]:
-                v = _violation(u[j], beta[j], l1, positive)
-                viol[j] = v
-                max_viol = max(max_viol, v)
-                if beta[j] != 0.0:
-                    n_supp += 1
-                    in_ws[j] = True
-                elif v > 0.0:
-                    n_cand += 1
-        if working_sets and l1 > 0.0:
-            n_extra = max(p0, 2 * n_supp) - n_supp
-            if n_cand <= n_extra:
+                        stamp[j] = cum
+                        computed += 1
+                if computed:
+                    epochs += 1
+                work += computed * col_cost
                 for j in range(p):
-                    if exact[j] and beta[j] == 0.0 and viol[j] > 0.0:
-                        in_ws[j] = True
-            elif n_extra > 0:
-                cand = np.empty(n_cand, dtype=np.int64)
-                score = np.empty(n_cand)
-                c = 0
+                    if exact[j]:
+                        u[j] = g_last[j] - l2 * beta[j]
+            # 2. duality gap of the live problem
+            rss = 0.0
+            ry = 0.0
+            if mode == GRAM:
+                qb = 0.0
+                bh = 0.0
                 for j in range(p):
-                    if exact[j] and beta[j] == 0.0 and viol[j] > 0.0:
-                        cand[c] = j
-                        score[c] = -viol[j]
-                        c += 1
-                order = np.argsort(score, kind="mergesort")  # stable: ties by index
-                for c in range(n_extra):
-                    in_ws[cand[order[c]]] = True
-        else:
+                    qb += q[j] * beta[j]
+                    bh += beta[j] * state[j]
+                rss = max(yy - 2.0 * qb + bh, 0.0)
+                ry = yy - qb
+            else:
+                for i in range(n):
+                    rss += r[i] * r[i]
+                    ry += r[i] * y_c[i]
+            b1 = 0.0
+            b2 = 0.0
+            dual_norm = 0.0
+            u2 = 0.0
             for j in range(p):
-                in_ws[j] = alive[j]
+                b1 += abs(beta[j])
+                b2 += beta[j] * beta[j]
+                if exact[j]:
+                    dual_norm = max(dual_norm, u[j] if positive else abs(u[j]))
+                    g = u[j] + l2 * beta[j]  # x̃_jᵀr: formulation B needs ‖X̃ᵀr‖²
+                    u2 += g * g
+            primal = 0.5 * (rss + l2 * b2) + l1 * b1
+            s = 1.0
+            if l1 > 0.0:
+                if dual_norm > l1:
+                    s = l1 / dual_norm
+                gap = primal - (s * ry - 0.5 * s * s * (rss + l2 * b2))
+            elif l2 > 0.0:  # ridge: Dünner et al.'s formulation, v = r always feasible
+                gap = rss + 0.5 * l2 * b2 - ry + u2 / (2.0 * l2)
+            else:  # least squares: first-order condition, as scikit-learn
+                gap = u2
+            gap = max(gap, 0.0)
+            if gap <= tol_abs:
+                converged = 1
+                break
+            if epochs >= max_iter:
+                break
+            # 3. gap-safe screening: |x̃_jᵀθ*| ≤ s|u_j| + ‖x̃_j‖_aug·√(2·gap) < l1 ⇒ β*_j = 0
+            if screening and l1 > 0.0:
+                radius = np.sqrt(2.0 * gap)
+                for j in range(p):
+                    if not alive[j]:
+                        continue
+                    corr = s * (u[j] if positive else abs(u[j]))
+                    if corr + np.sqrt(norm2[j] + l2) * radius < l1:
+                        alive[j] = False
+                        exact[j] = False
+                        if beta[j] != 0.0:
+                            _col_update(
+                                mode, center, j, -beta[j], Xf, n_rows, data, indices, indptr,
+                                x_mean, state, ssum,
+                            )  # fmt: skip
+                            beta[j] = 0.0
+            # 4. working set: the support plus the largest KKT violations
+            max_viol = 0.0
+            n_supp = 0
+            n_cand = 0
+            for j in range(p):
+                in_ws[j] = False
+                if exact[j]:
+                    v = _violation(u[j], beta[j], l1, positive)
+                    viol[j] = v
+                    max_viol = max(max_viol, v)
+                    if beta[j] != 0.0:
+                        n_supp += 1
+                        in_ws[j] = True
+                    elif v > 0.0:
+                        n_cand += 1
+            if working_sets and l1 > 0.0:
+                n_extra = max(p0, 2 * n_supp) - n_supp
+                if n_cand <= n_extra:
+                    for j in range(p):
+                        if exact[j] and beta[j] == 0.0 and viol[j] > 0.0:
+                            in_ws[j] = True
+                elif n_extra > 0:
+                    cand = np.empty(n_cand, dtype=np.int64)
+                    score = np.empty(n_cand)
+                    c = 0
+                    for j in range(p):
+                        if exact[j] and beta[j] == 0.0 and viol[j] > 0.0:
+                            cand[c] = j
+                            score[c] = -viol[j]
+                            c += 1
+                    order = np.argsort(score, kind="mergesort")  # stable: ties by index
+                    for c in range(n_extra):
+                        in_ws[cand[order[c]]] = True
+            else:
+                for j in range(p):
+                    in_ws[j] = alive[j]
+            m = 0
+            for j in range(p):
+                if in_ws[j]:
+                    m += 1
+            if m == 0:  # nothing violates and nothing is nonzero: use every live feature
+                for j in range(p):
+                    in_ws[j] = alive[j]
+                    if alive[j]:
+                        m += 1
+                if m == 0:
+                    converged = 1
+                    break
+            ws_size = m
+            inner_done = 0
+            inner_max = max(max_iter - epochs, 1)
+            tol_in = 0.3 * max_viol
+        # 5. inner CD on the working set, to 0.3× the violation (in chunks of whole cycles)
         m = 0
         for j in range(p):
             if in_ws[j]:
                 m += 1
-        if m == 0:  # nothing violates and nothing is nonzero: use every live feature
-            for j in range(p):
-                in_ws[j] = alive[j]
-                if alive[j]:
-                    m += 1
-            if m == 0:
-                converged = 1
-                break
         ws = np.empty(m, dtype=np.int64)
         c = 0
         for j in range(p):
             if in_ws[j]:
                 ws[c] = j
                 c += 1
-        ws_size = m
-        # 5. inner CD on the working set, to 0.3× the current violation
-        n_ep, _, n_acc = inner_solve(
+        chunk = cycle * max((budget - work) // (cycle * m * col_cost), 1)
+        n_ep, _, n_acc, finished = _inner_run(
             mode, center, Xf, n_rows, data, indices, indptr, x_mean, q, yy, state, ssum,
-            beta, ws, norm2, l1, l2, positive, max(max_iter - epochs, 1), 0.3 * max_viol,
-            anderson_k,
+            beta, ws, norm2, l1, l2, positive, inner_max, tol_in, anderson_k,
+            inner_done, min(inner_done + chunk, inner_max),
         )  # fmt: skip
-        epochs += n_ep
+        epochs += n_ep - inner_done
+        work += (n_ep - inner_done) * m * col_cost
         n_anderson += n_acc
+        if not finished:  # out of budget inside the inner solve: return, resume here
+            resume[0] = 1
+            resume[1] = n_ep
+            resume[2] = inner_max
+            tol_io[0] = tol_in
+            stats[0] = epochs
+            stats[3] = ws_size
+            stats[4] = n_outer
+            stats[5] = n_anderson
+            return np.inf
         if mode == SPARSE and center:
             # re-sum Σr0 exactly: the running update accumulates round-off
             t = 0.0
@@ -575,6 +648,7 @@ def outer_solve(
     for j in range(p):
         if not alive[j]:
             n_screened += 1
+    resume[0] = 2
     stats[0] = epochs
     stats[1] = converged
     stats[2] = n_screened

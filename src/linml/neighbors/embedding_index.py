@@ -63,6 +63,42 @@ def _normalize_rows(V: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return V / safe[:, None], norms
 
 
+def _id_list(ids: Any, name: str) -> tuple[list[Hashable], str | None]:
+    """``ids`` as a list of Python ints or strs and their kind ('int', 'str'; None if empty).
+
+    An id is an integer or a string — never a bool, float or None — and one list holds one
+    kind, so ``[1, "a"]`` is refused instead of being coerced to ``["1", "a"]``.
+    """
+    if isinstance(ids, str | bytes):
+        raise LinmlInputError(
+            f"{name} must be a list of ids; got the single string {ids!r} (write [{ids!r}])."
+        )
+    try:
+        items = list(ids)
+    except TypeError:
+        raise LinmlInputError(
+            f"{name} must be a list of ids (integers or strings); got {ids!r}."
+        ) from None
+    keys: list[Hashable] = []
+    first: dict[str, int] = {}
+    for i, key in enumerate(items):
+        if isinstance(key, bool | np.bool_) or not isinstance(key, int | np.integer | str):
+            raise LinmlInputError(
+                f"{name}[{i}]={key!r} ({type(key).__name__}) is not an id: ids must be all "
+                "integers or all strings."
+            )
+        kind = "str" if isinstance(key, str) else "int"
+        first.setdefault(kind, i)
+        if len(first) > 1:
+            j, k = first["int"], first["str"]
+            raise LinmlInputError(
+                f"{name} must be all integers or all strings; {name}[{j}]={int(items[j])!r} is an "
+                f"integer and {name}[{k}]={str(items[k])!r} a string."
+            )
+        keys.append(str(key) if kind == "str" else int(key))
+    return keys, next(iter(first), None)
+
+
 class EmbeddingIndex:
     """An exact top-k index over vectors with ids, for cosine, L2 or inner-product search.
 
@@ -139,15 +175,16 @@ class EmbeddingIndex:
             )
             new_ids = np.arange(start, start + m, dtype=np.int64)
         else:
-            new_ids = np.asarray(list(ids))
-            if new_ids.shape != (m,):
-                raise LinmlInputError(
-                    f"ids must hold one id per vector ({m}); got {new_ids.shape[0]}."
-                )
-            if new_ids.dtype.kind in "iu":
-                new_ids = new_ids.astype(np.int64)
-            elif new_ids.dtype.kind != "U":
-                raise LinmlInputError("ids must be all integers or all strings.")
+            keys, kind = _id_list(ids, "ids")
+            if len(keys) != m:
+                raise LinmlInputError(f"ids must hold one id per vector ({m}); got {len(keys)}.")
+            if kind == "int":
+                try:
+                    new_ids = np.array(keys, dtype=np.int64)
+                except OverflowError:
+                    raise LinmlInputError("integer ids must fit in int64.") from None
+            else:
+                new_ids = np.array(keys, dtype=str)
             if len(self) and (new_ids.dtype.kind == "U") != (self._ids.dtype.kind == "U"):
                 raise LinmlInputError(
                     "ids must be of one kind: the index holds "
@@ -170,10 +207,18 @@ class EmbeddingIndex:
         self._row.update({key: base + i for i, key in enumerate(keys)})
         return self
 
-    def _rows_of(self, ids: Iterable[Hashable]) -> np.ndarray:
+    def _rows_of(self, ids: Iterable[Hashable], name: str = "ids") -> np.ndarray:
+        keys, _ = _id_list(ids, name)
+        held = "str" if self._ids.dtype.kind == "U" else "int"
         rows = []
-        for key in ids:
-            key = key.item() if isinstance(key, np.generic) else key
+        for i, key in enumerate(keys):
+            if len(self) and isinstance(key, str) != (held == "str"):
+                got, want = (
+                    ("a string", "integer") if isinstance(key, str) else ("an integer", "string")
+                )
+                raise LinmlInputError(
+                    f"{name}[{i}]={key!r} is {got}, but this index holds {want} ids."
+                )
             if key not in self._row:
                 raise LinmlInputError(f"id {key!r} is not in the index.")
             rows.append(self._row[key])
@@ -212,14 +257,20 @@ class EmbeddingIndex:
         if Q.ndim == 1:
             Q = Q[None, :]
         Q = self._check_vectors(Q, "queries")
+        if exclude is not None:
+            if isinstance(exclude, str | bytes) or not hasattr(exclude, "__len__"):
+                raise LinmlInputError(
+                    f"exclude must be a list of id lists, one per query; got {exclude!r}."
+                )
+            if len(exclude) != Q.shape[0]:
+                raise LinmlInputError(f"exclude must hold one id list per query ({Q.shape[0]}).")
+            exclude = [self._rows_of(e, f"exclude[{i}]") for i, e in enumerate(exclude)]
         n_exclude = 0 if exclude is None else max((len(e) for e in exclude), default=0)
         if not (isinstance(k, int | np.integer) and 1 <= k <= len(self) - n_exclude):
             raise LinmlInputError(
                 f"k={k!r} must be an integer in [1, {len(self) - n_exclude}] (the index holds "
                 f"{len(self)} vectors{f', {n_exclude} excluded' if n_exclude else ''})."
             )
-        if exclude is not None and len(exclude) != Q.shape[0]:
-            raise LinmlInputError(f"exclude must hold one id list per query ({Q.shape[0]}).")
         if self.metric == "cosine":
             Q, _ = _normalize_rows(Q)
         k_inner = k + n_exclude
@@ -256,11 +307,11 @@ class EmbeddingIndex:
                 launch(topk_merge, Sb, bias[xs : xs + x_block], xs, tv, ti)
         return top_val, top_idx
 
-    def _drop_excluded(self, top_val, top_idx, exclude, k):
+    def _drop_excluded(self, top_val, top_idx, exclude_rows, k):
         out_val = np.empty((top_val.shape[0], k), dtype=top_val.dtype)
         out_idx = np.empty((top_val.shape[0], k), dtype=np.int64)
-        for i, ex in enumerate(exclude):
-            banned = set(self._rows_of(ex).tolist()) if len(ex) else set()
+        for i, ex_rows in enumerate(exclude_rows):
+            banned = set(ex_rows.tolist())
             keep = [j for j in range(top_idx.shape[1]) if top_idx[i, j] not in banned][:k]
             out_val[i], out_idx[i] = top_val[i, keep], top_idx[i, keep]
         return out_val, out_idx
@@ -276,11 +327,12 @@ class EmbeddingIndex:
         With unit vectors ``x̂`` this is the 3CosAdd rule of Mikolov et al. (2013): for
         ``positive=['king', 'woman'], negative=['man']`` the answer should be ``'queen'``.
         """
-        positive, negative = list(positive), list(negative)
+        positive, _ = _id_list(positive, "positive")  # a bare string is refused, not split
+        negative, _ = _id_list(negative, "negative")
         if not positive and not negative:
             raise LinmlInputError("most_similar needs at least one positive or negative id.")
-        P = self.get(positive) if positive else np.zeros((0, self.dim), self.dtype)
-        N = self.get(negative) if negative else np.zeros((0, self.dim), self.dtype)
+        P = self._X[self._rows_of(positive, "positive")]
+        N = self._X[self._rows_of(negative, "negative")]
         P, _ = _normalize_rows(P)
         N, _ = _normalize_rows(N)
         query = P.sum(axis=0) - N.sum(axis=0)
