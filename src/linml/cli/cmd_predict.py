@@ -65,18 +65,11 @@ def _outputs(model: Any, X: Any) -> tuple[dict[str, Any], str]:
     if hasattr(final, "predict"):
         cols["prediction"] = np.asarray(model.predict(X))
         kind = "classifier" if hasattr(final, "classes_") else "regressor"
+        # an SVC without probability=True has no predict_proba attribute at all
         if hasattr(final, "predict_proba") and hasattr(final, "classes_"):
-            try:
-                proba = np.asarray(model.predict_proba(X))
-            except (
-                AttributeError,
-                NotImplementedError,
-                ValueError,
-            ):  # e.g. SVC without probability
-                proba = None
-            if proba is not None:
-                for j, c in enumerate(final.classes_):
-                    cols[f"proba_{c}"] = proba[:, j]
+            proba = np.asarray(model.predict_proba(X))
+            for j, c in enumerate(final.classes_):
+                cols[f"proba_{c}"] = proba[:, j]
         return cols, kind
     if hasattr(final, "transform"):
         scores = np.asarray(model.transform(X))

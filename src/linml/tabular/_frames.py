@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
 
 from linml.exceptions import LinmlInputError
 
@@ -64,3 +65,15 @@ def check_width(frame: pd.DataFrame, fitted: int, owner: str) -> None:
         raise LinmlInputError(
             f"X has {frame.shape[1]} features, but {owner} is expecting {fitted} features as input."
         )
+
+
+class TableStep(TransformerMixin, BaseEstimator):
+    """Base of linml's table transformers (Coerce, DateParts): their scikit-learn tags."""
+
+    def __sklearn_tags__(self) -> Any:
+        """A table step: strings and missing values are its input; it keeps no dtype."""
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.string = True
+        tags.transformer_tags.preserves_dtype = []
+        return tags

@@ -12,11 +12,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from linml.exceptions import LinmlInputError
-from linml.tabular._frames import as_frame, check_width
+from linml.tabular._frames import TableStep, as_frame, check_width
 
 __all__ = ["Coerce", "as_strings"]
 
@@ -44,7 +43,7 @@ def as_strings(column: pd.Series) -> pd.Series:
     )
 
 
-class Coerce(TransformerMixin, BaseEstimator):
+class Coerce(TableStep):
     """Cast every column to float64 (``to="number"``) or to strings (``to="string"``).
 
     ``to="number"``: each entry is parsed as a number (``pd.to_numeric``); entries that are
@@ -90,14 +89,6 @@ class Coerce(TransformerMixin, BaseEstimator):
             out = {c: pd.to_numeric(_as_object(frame[c]), errors="coerce") for c in frame.columns}
             return pd.DataFrame(out, index=frame.index).astype(np.float64)
         return pd.DataFrame({c: as_strings(frame[c]) for c in frame.columns}, index=frame.index)
-
-    def __sklearn_tags__(self) -> Any:
-        """A table step: strings and missing values are its input; it keeps no dtype."""
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
-        tags.input_tags.string = True
-        tags.transformer_tags.preserves_dtype = []
-        return tags
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """The input column names, unchanged."""

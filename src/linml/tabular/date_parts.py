@@ -6,10 +6,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from linml.tabular._frames import as_frame, check_width
+from linml.tabular._frames import TableStep, as_frame, check_width
 
 __all__ = ["DateParts", "parse_dates"]
 
@@ -29,7 +28,7 @@ def parse_dates(column: pd.Series) -> pd.Series:
     return pd.to_datetime(values, errors="coerce", format="mixed")
 
 
-class DateParts(TransformerMixin, BaseEstimator):
+class DateParts(TableStep):
     """Expand each date column into numeric parts: ``year, month, day, weekday`` (+ ``hour, minute``).
 
     For a date ``t`` the parts are ``year(t)``, ``month(t) ∈ 1..12``, ``day(t) ∈ 1..31`` and
@@ -76,14 +75,6 @@ class DateParts(TransformerMixin, BaseEstimator):
                 values = t.dt.day_of_week if part == "weekday" else getattr(t.dt, part)
                 out[f"{name}_{part}"] = values.astype(np.float64).to_numpy()
         return pd.DataFrame(out, index=frame.index)
-
-    def __sklearn_tags__(self) -> Any:
-        """A table step: strings and missing values are its input; it keeps no dtype."""
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
-        tags.input_tags.string = True
-        tags.transformer_tags.preserves_dtype = []
-        return tags
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """``<column>_<part>`` for every column and part."""
