@@ -106,10 +106,41 @@ def prepared(
             standardize=standardize,
             drop_first=drop_first,
         )
-    except LinmlInputError as e:  # the library names its parameters; say the flags
-        message = re.sub(r"^(drop|features|categorical) column", r"--\1 column", str(e))
-        message = re.sub(r"missing='(\w+)'", r"--missing \1", message)
-        raise LinmlInputError(message) from None
+    except LinmlInputError as e:
+        raise _in_flags(e) from None
+
+
+def _in_flags(e: Exception) -> Exception:
+    """The library names its parameters (``drop column(s)``, ``missing='drop'``); say the flags."""
+    from linml.exceptions import LinmlInputError
+
+    message = re.sub(r"^(drop|features|categorical) column", r"--\1 column", str(e))
+    return LinmlInputError(re.sub(r"missing='(\w+)'", r"--missing \1", message))
+
+
+def require(df: pd.DataFrame, target: str | None, drop: list[str] | None) -> None:
+    """Stop, naming the columns there are, when ``--target`` or a ``--drop`` column is absent."""
+    from linml.exceptions import LinmlInputError
+    from linml.tabular import require_columns
+
+    columns = [str(c) for c in df.columns]
+    try:
+        if target is not None:
+            require_columns("target", [target], columns)
+        require_columns("drop", names(drop), columns)
+    except LinmlInputError as e:
+        raise _in_flags(e) from None
+
+
+def save(pipeline: Any, path: Path | None, *, as_json: bool) -> None:
+    """``--save``: the fitted preprocessing + model to ``path`` (nothing when it is None)."""
+    if path is None:
+        return
+    from linml.cli._common import say
+    from linml.io import save as save_model
+
+    save_model(pipeline, path)
+    say(f"wrote {path} (preprocessing + {type(pipeline[-1]).__name__})", as_json=as_json)
 
 
 def roles_table(prep: TablePrep) -> Table:

@@ -28,7 +28,6 @@ from linml.cli._common import (
     print_more,
     progress,
     quiet_option,
-    say,
 )
 from linml.cli._models import (
     CLASSIFIERS,
@@ -304,11 +303,7 @@ def register(app: typer.Typer) -> None:
             pipeline.fit(X_tr, y_tr)
         estimator = pipeline[-1]
         names = [str(c) for c in pipeline[0].get_feature_names_out()]
-        if save is not None:
-            from linml.io import save as save_model
-
-            save_model(pipeline, save)
-            say(f"wrote {save} (preprocessing + {type(estimator).__name__})", as_json=as_json)
+        _table.save(pipeline, save, as_json=as_json)
         info: dict[str, Any] = {
             "command": "classify",
             "file": str(file),

@@ -124,8 +124,8 @@ def register(app: typer.Typer) -> None:
                 model = KMeans(k, n_init=10, random_state=seed).fit(X)
         labels = model.labels_
         if save is not None:
-            _save(save, transform, frame, model, method, labels, n_neighbors)
-            say(f"wrote {save} (preprocessing + out-of-sample rule)", as_json=as_json)
+            rule = _out_of_sample_rule(transform, frame, model, method, labels, n_neighbors)
+            _table.save(rule, save, as_json=as_json)
         sizes = np.bincount(labels, minlength=k)
         eigenvalues = model.eigenvalues_ if method == "spectral" else None
         eigengap = (
@@ -200,10 +200,10 @@ def register(app: typer.Typer) -> None:
             )
 
 
-def _save(
-    path: Path, transform: Any, frame: Any, model: Any, method: str, labels: Any, k: int
-) -> None:
-    """Preprocessing + a rule that labels new rows, saved as one pipeline.
+def _out_of_sample_rule(
+    transform: Any, frame: Any, model: Any, method: str, labels: Any, k: int
+) -> Any:
+    """Preprocessing + a rule that labels new rows, as one pipeline (what ``--save`` writes).
 
     kmeans: nearest centroid (a 1-NN classifier on the centroids, labelled 0…k−1) — exactly
     ``KMeans.predict``. Spectral: a k-NN vote among the training rows (k = ``--n-neighbors``),
@@ -213,7 +213,6 @@ def _save(
     import pandas as pd
     from sklearn.pipeline import Pipeline
 
-    from linml.io import save
     from linml.neighbors import KNeighborsClassifier
 
     if method == "kmeans":
@@ -221,4 +220,4 @@ def _save(
         rule = KNeighborsClassifier(n_neighbors=1).fit(centers, np.arange(len(centers)))
     else:
         rule = KNeighborsClassifier(n_neighbors=min(k, len(frame))).fit(frame, labels)
-    save(Pipeline([("prep", transform), ("model", rule)]), path)
+    return Pipeline([("prep", transform), ("model", rule)])

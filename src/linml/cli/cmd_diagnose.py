@@ -110,15 +110,8 @@ def register(app: typer.Typer) -> None:
         from linml.io import atomic_write
 
         df = _table.read(path, sep, header, decimal)
-        columns = [str(c) for c in df.columns]
-        df = df.set_axis(columns, axis=1)
-        unknown = [
-            c for c in [*_table.names(drop), *([target] if target else [])] if c not in columns
-        ]
-        if unknown:
-            shown = ", ".join(columns[:20]) + (" …" if len(columns) > 20 else "")
-            what = "target column" if unknown == [target] else "column(s)"
-            fail(f"{what} {_quoted(unknown)} not found; the columns are: {shown}.")
+        df = df.set_axis([str(c) for c in df.columns], axis=1)
+        _table.require(df, target, drop)
         df = df.drop(columns=_table.names(drop))
         dropped: list[str] = []
         if drop_non_numeric:

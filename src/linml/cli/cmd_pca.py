@@ -121,11 +121,7 @@ def register(app: typer.Typer) -> None:
             # the table lists the whole spectrum, the kept components first
             full = model if n_components is None else PCA().fit(X)
         names = [str(c) for c in pipeline[0].get_feature_names_out()]
-        if save is not None:
-            from linml.io import save as save_model
-
-            save_model(pipeline, save)
-            say(f"wrote {save} (preprocessing + PCA)", as_json=as_json)
+        _table.save(pipeline, save, as_json=as_json)
         k = model.n_components_
         cumulative = np.cumsum(full.explained_variance_ratio_)
         if out is not None:

@@ -199,11 +199,7 @@ def register(app: typer.Typer) -> None:
         names = [str(c) for c in pipeline[0].get_feature_names_out()]
         p = len(names)
         pred = pipeline.predict(X)
-        if save is not None:
-            from linml.io import save as save_model
-
-            save_model(pipeline, save)
-            say(f"wrote {save} (preprocessing + {type(estimator).__name__})", as_json=as_json)
+        _table.save(pipeline, save, as_json=as_json)
 
         coef = np.ravel(estimator.coef_).astype(np.float64)
         intercept = float(np.ravel(estimator.intercept_)[0])

@@ -27,6 +27,7 @@ from linml.tabular._prepare import (
     looks_continuous,
     numeric_view,
     prepare,
+    require_columns,
 )
 from linml.tabular._read import read_table, row_label
 from linml.tabular.coerce import Coerce
@@ -48,5 +49,6 @@ __all__ = [
     "numeric_view",
     "prepare",
     "read_table",
+    "require_columns",
     "row_label",
 ]

@@ -48,6 +48,7 @@ __all__ = [
     "looks_continuous",
     "numeric_view",
     "prepare",
+    "require_columns",
 ]
 
 MISSING_CHOICES = ("impute", "drop", "error")
@@ -257,9 +258,9 @@ def prepare(
     categorical = [str(c) for c in categorical]
     wanted = None if features is None else [str(c) for c in features]
     for option, names in (("drop", drop), ("features", wanted or []), ("categorical", categorical)):
-        _check_names(option, names, columns)
+        require_columns(option, names, columns)
     if target is not None:
-        _check_names("target", [target], columns)
+        require_columns("target", [target], columns)
         for option, names in (
             ("drop", drop),
             ("features", wanted or []),
@@ -353,7 +354,14 @@ def prepare(
     )
 
 
-def _check_names(option: str, names: list[str], columns: list[str]) -> None:
+def require_columns(option: str, names: list[str], columns: list[str]) -> None:
+    """Stop with the columns there are when ``names`` (what ``option`` asked for) are not all there.
+
+    >>> require_columns("drop", ["b"], ["a", "c"])
+    Traceback (most recent call last):
+    ...
+    linml.exceptions.LinmlInputError: drop column(s) 'b' not found; the columns are: a, c.
+    """
     unknown = [c for c in names if c not in columns]
     if unknown:
         shown = ", ".join(columns[:20]) + (" …" if len(columns) > 20 else "")
