@@ -285,3 +285,69 @@ def test_explain_reports_spectrum_share_mercer_and_rank():
     assert "PSD by construction" in facts["Mercer"]
     assert 1 <= facts["effective rank (kept)"] <= 4
     assert "feature space" in exp.verdict
+
+
+# ------------------------------------------------------------- extreme scales (issue 17)
+#: (scale of X, gamma) where γ‖x − y‖² is O(1) although X's squares over/underflow
+RBF_EDGES = [
+    pytest.param(1.0, 0.2, id="plain"),
+    pytest.param(1e-150, 2e299, id="x1e-150"),
+    pytest.param(1e-160, 1e308, id="x1e-160"),
+    pytest.param(1e155, 2e-311, id="x1e155"),
+    pytest.param(1e160, 2e-321, id="x1e160-subnormal-gamma"),
+    pytest.param(1.0, 1e308, id="huge-gamma"),
+]
+
+
+@pytest.mark.parametrize(("scale", "gamma"), RBF_EDGES)
+def test_rbf_gram_at_float64_edges_matches_safe_reference(scale, gamma):
+    """Issue 17: KernelPCA's own in-place rbf Gram (one fused GEMM) overflowed to NaN
+    (2γ·X = inf for γ = 1e308; ‖x‖² = inf for X·1e160): it now rescales and matches
+    exp(−γ‖xᵢ − xⱼ‖²) computed safely to 1e-12, with its row means."""
+    from linml.decomposition.kernel_pca import _rbf_gram
+    from tests.linalg.test_kernels import safe_rbf_reference
+
+    X = np.random.default_rng(0).normal(size=(25, 3)) * scale
+    Q = np.random.default_rng(1).normal(size=(25, 4))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        K, KQ, means = _rbf_gram(X, gamma, Q, 1e-3)  # 1e-3 MB: several row blocks
+    ref = safe_rbf_reference(X, gamma)
+    np.testing.assert_allclose(K, ref, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(KQ, ref @ Q, rtol=0, atol=1e-11)
+    np.testing.assert_allclose(means, ref.mean(axis=1), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("solver", ["dense", "randomized"])
+@pytest.mark.parametrize(("scale", "gamma"), RBF_EDGES[1:5])
+def test_rbf_fit_at_float64_edges_equals_precomputed_safe_kernel(solver, scale, gamma):
+    """Issue 17: KernelPCA(rbf) on X·1e160 (γ matched) refused X, and on X·1e-160 with
+    γ = 1e308 blamed NaN on 'A'; it now gives the embedding of the safely computed kernel
+    (fit, transform) — finite, and no NumPy warning."""
+    from tests.linalg.test_kernels import safe_rbf_reference
+
+    X = np.random.default_rng(0).normal(size=(40, 3)) * scale
+    K_ref = safe_rbf_reference(X, gamma)
+    ref = KernelPCA(3, kernel="precomputed").fit(K_ref)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = KernelPCA(3, kernel="rbf", gamma=gamma, eigen_solver=solver, random_state=0)
+        Z = model.fit_transform(X)
+        T = model.transform(X[:7])
+    # K is exact to ~1e-16 absolute; at X·1e-160 K ≈ 1 − 1e-12·D, so λ ~ 1e-10 has only that
+    np.testing.assert_allclose(model.eigenvalues_, ref.eigenvalues_, rtol=1e-9, atol=1e-14)
+    Z_ref = ref.transform(K_ref)
+    np.testing.assert_allclose(_align(Z, Z_ref), Z_ref, atol=1e-8)
+    np.testing.assert_allclose(_align(T, Z_ref[:7]), Z_ref[:7], atol=1e-8)
+
+
+@pytest.mark.parametrize(
+    ("scale", "match"), [(1e200, "is the identity"), (1e-170, r"is constant \(all ones\)")]
+)
+def test_rbf_kernel_out_of_scale_warns(scale, match):
+    """Issue 17: X·1e200 (or X·1e-170) with gamma = 1/p makes every off-diagonal kernel value
+    round to 0 (or 1): finite, but empty of information — a NumericalWarning says so."""
+    X = np.random.default_rng(0).normal(size=(20, 3)) * scale
+    with pytest.warns(NumericalWarning, match=match):
+        Z = KernelPCA(2, kernel="rbf").fit_transform(X)
+    assert np.isfinite(Z).all()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -296,3 +298,39 @@ def test_resolve_gamma_scale_unrepresentable_raises():
     X = np.random.default_rng(0).normal(size=(6, 3)) * 1e307
     with pytest.raises(LinmlInputError, match=r"gamma='scale'.*rescale X"):
         resolve_gamma("scale", X)
+
+
+def safe_rbf_reference(X: np.ndarray, gamma: float) -> np.ndarray:
+    """exp(−γ‖xᵢ − xⱼ‖²) in the log domain: SciPy's distances of X·2^(−e), then
+    γD = exp(log γ + log Dₛ + 2e·log 2), which neither overflows nor underflows."""
+    from scipy.spatial.distance import cdist
+
+    e = int(np.frexp(np.abs(X).max())[1])
+    Ds = cdist(np.ldexp(X, -e), np.ldexp(X, -e), "sqeuclidean")
+    with np.errstate(divide="ignore", over="ignore"):
+        return np.exp(-np.exp(np.log(gamma) + np.log(Ds) + 2 * e * np.log(2.0)))
+
+
+#: (scale of X, gamma): a width matched to the scale (a kernel between 0 and 1), or not
+RBF_EDGES = [
+    pytest.param(1.0, 0.2, id="plain"),
+    pytest.param(1.0, 1e308, id="huge-gamma"),
+    pytest.param(1e-150, 2e299, id="x1e-150"),
+    pytest.param(1e-160, 1e308, id="x1e-160"),  # γD ≈ 1e-12: 1 − γD, not 0
+    pytest.param(1e155, 2e-311, id="x1e155"),
+    pytest.param(1e160, 2e-321, id="x1e160-subnormal-gamma"),
+    pytest.param(1e200, 1 / 3, id="x1e200-identity"),
+    pytest.param(1e-170, 1 / 3, id="x1e-170-ones"),
+]
+
+
+@pytest.mark.parametrize(("scale", "gamma"), RBF_EDGES)
+def test_rbf_fixed_gamma_at_float64_edges_matches_safe_reference(scale, gamma):
+    """Issue 17: with a fixed gamma the rbf kernel is scale-dependent, but it is always in
+    [0, 1]: computed on rescaled data it must equal exp(−γ‖x − y‖²) to 1e-12 — γ·Dₛ used to
+    overflow to −inf (kernel 0) where γ·4^e·Dₛ is small (X·1e-160 with γ = 1e308)."""
+    X = np.random.default_rng(0).normal(size=(25, 3)) * scale
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        K = pairwise_kernel(X, kernel="rbf", gamma=gamma)
+    np.testing.assert_allclose(K, safe_rbf_reference(X, gamma), rtol=0, atol=1e-12)

@@ -95,6 +95,14 @@ class SpectralClustering(ClusterMixin, LinmlEstimator):
         self.n_init = n_init
         self.random_state = random_state
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        precomputed = self.affinity == "precomputed"
+        tags.input_tags.pairwise = precomputed  # X is the n×n affinity itself
+        tags.input_tags.sparse = precomputed  # a sparse affinity graph is welcome
+        tags.input_tags.positive_only = precomputed  # edge weights must be >= 0
+        return tags
+
     def _affinity(self, X: Any) -> Any:
         if self.affinity == "precomputed":
             return check_adjacency(

@@ -22,11 +22,17 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted
 
 from linml._base import Explanation, LinmlEstimator
-from linml._validation import Interval, Options, check_random_state, validate_data
+from linml._validation import (
+    Interval,
+    Options,
+    check_finite,
+    check_random_state,
+    validate_data,
+)
 from linml.exceptions import LinmlInputError, NumericalWarning
 from linml.linalg import effective_rank, eigh_sorted
 from linml.linalg._checks import fix_column_signs
-from linml.linalg._scaling import check_squares_finite
+from linml.linalg._scaling import check_squares_finite, global_exponent
 from linml.linalg.kernels import KERNELS, MercerResult, mercer_check, pairwise_kernel, resolve_gamma
 
 __all__ = ["KernelPCA"]
@@ -91,28 +97,77 @@ def _rbf_gram(
     ``K`` small enough to stay in cache for the three passes. While a block is hot it also
     gives ``K Q`` and the row means (= column means: K is symmetric).
 
+    Data whose squares over/underflow (issue 17), or a γ so large that ``2γ xᵢ`` or
+    ``γ‖x‖²`` overflows, go through :func:`_rbf_gram_scaled` instead.
+
     Returns (K (n, n), K Q (n, b) or None, row means (n,) in float64).
     """
     n, _p = X.shape
+    e = global_exponent(X)
+    sq = np.einsum("ij,ij->i", X, X)  # ‖x‖²
+    with np.errstate(over="ignore"):
+        fused_ok = e == 0 and np.isfinite(4.0 * gamma * max(float(sq.max()), 1.0))
+    if not fused_ok:
+        return _rbf_gram_scaled(X, gamma, e, Q, block_mb)
     K = np.empty((n, n), dtype=X.dtype)
     KQ = None if Q is None else np.empty((n, Q.shape[1]), dtype=X.dtype)
     means = np.empty(n, dtype=np.float64)
-    g_sq = gamma * np.einsum("ij,ij->i", X, X)  # γ‖x‖²
+    g_sq = gamma * sq  # γ‖x‖²
     left = np.hstack([2.0 * gamma * X, -g_sq[:, None], -np.ones((n, 1))])  # (n, p + 2)
     right = np.vstack([X.T, np.ones((1, n)), g_sq[None, :]])  # (p + 2, n)
     Qt = None if Q is None else np.ascontiguousarray(Q.T)  # (b, n)
     rows = max(1, int(block_mb * 2**20) // (X.dtype.itemsize * n))
-    for start in range(0, n, rows):
-        stop = min(start + rows, n)
-        Kb = K[start:stop]  # (rows, n) view, filled in place
-        np.dot(left[start:stop], right, out=Kb)  # −γ‖xᵢ − xⱼ‖²: the one GEMM
-        np.minimum(Kb, 0.0, out=Kb)
-        np.exp(Kb, out=Kb)
-        idx = np.arange(stop - start)
-        Kb[idx, start + idx] = 1.0  # k(x, x) = exp(0) = 1 exactly
-        means[start:stop] = Kb.mean(axis=1, dtype=np.float64)
-        if KQ is not None:
-            KQ[start:stop] = (Qt @ Kb.T).T  # Kb Q, in BLAS's faster orientation
+    # exp of a very negative exponent underflows to 0, the correctly rounded kernel value
+    with np.errstate(under="ignore"):
+        for start in range(0, n, rows):
+            stop = min(start + rows, n)
+            Kb = K[start:stop]  # (rows, n) view, filled in place
+            np.dot(left[start:stop], right, out=Kb)  # −γ‖xᵢ − xⱼ‖²: the one GEMM
+            np.minimum(Kb, 0.0, out=Kb)
+            np.exp(Kb, out=Kb)
+            idx = np.arange(stop - start)
+            Kb[idx, start + idx] = 1.0  # k(x, x) = exp(0) = 1 exactly
+            means[start:stop] = Kb.mean(axis=1, dtype=np.float64)
+            if KQ is not None:
+                KQ[start:stop] = (Qt @ Kb.T).T  # Kb Q, in BLAS's faster orientation
+    return K, KQ, means
+
+
+def _rbf_gram_scaled(
+    X: np.ndarray, gamma: float, e: int, Q: np.ndarray | None, block_mb: float
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    """:func:`_rbf_gram` for extreme scales: distances of ``Xs = X·2^(−e)``, then ``γ·4^e``.
+
+    ``‖xᵢ − xⱼ‖² = 4^e ‖xsᵢ − xsⱼ‖²`` exactly (powers of two), and ``Xs`` has entries below
+    1, so ``Ds`` neither overflows nor underflows. ``γ·4^e`` itself may not be a float64:
+    with ``γ = m·2^k`` (``frexp``, 0.5 ≤ m < 1) the exponent ``−γD`` is formed as
+    ``ldexp(−m·Ds, k + 2e)``, which rounds correctly to −inf (kernel 0) or −0 (kernel 1)
+    when it is out of range. One extra pass per block over the fused version.
+    """
+    n, _p = X.shape
+    Xs = np.ldexp(X, -e) if e else X
+    sq = np.einsum("ij,ij->i", Xs, Xs)  # ‖xs‖² ≤ p
+    mant, expo = np.frexp(gamma)
+    K = np.empty((n, n), dtype=X.dtype)
+    KQ = None if Q is None else np.empty((n, Q.shape[1]), dtype=X.dtype)
+    means = np.empty(n, dtype=np.float64)
+    left = np.hstack([2.0 * mant * Xs, -mant * sq[:, None], -np.full((n, 1), mant)])  # (n, p+2)
+    right = np.vstack([Xs.T, np.ones((1, n)), sq[None, :]])  # (p + 2, n)
+    Qt = None if Q is None else np.ascontiguousarray(Q.T)  # (b, n)
+    rows = max(1, int(block_mb * 2**20) // (X.dtype.itemsize * n))
+    with np.errstate(over="ignore", under="ignore"):
+        for start in range(0, n, rows):
+            stop = min(start + rows, n)
+            Kb = K[start:stop]  # (rows, n) view, filled in place
+            np.dot(left[start:stop], right, out=Kb)  # −m‖xsᵢ − xsⱼ‖²
+            np.minimum(Kb, 0.0, out=Kb)
+            np.ldexp(Kb, int(expo) + 2 * e, out=Kb)  # −γ‖xᵢ − xⱼ‖² = −m·Ds·2^(k + 2e)
+            np.exp(Kb, out=Kb)
+            idx = np.arange(stop - start)
+            Kb[idx, start + idx] = 1.0  # k(x, x) = exp(0) = 1 exactly
+            means[start:stop] = Kb.mean(axis=1, dtype=np.float64)
+            if KQ is not None:
+                KQ[start:stop] = (Qt @ Kb.T).T  # Kb Q, in BLAS's faster orientation
     return K, KQ, means
 
 
@@ -436,8 +491,8 @@ class KernelPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, LinmlEstimato
         scale-invariant and the data cannot be rescaled for the user. Only the linear kernel
         turns underflow into a silent zero kernel; the others round it to a constant.
         """
-        if not isinstance(self.kernel, str) or self.kernel in ("precomputed", "cosine"):
-            return
+        if not isinstance(self.kernel, str) or self.kernel in ("precomputed", "cosine", "rbf"):
+            return  # rbf: values in [0, 1], computed on rescaled data (_rbf_gram_scaled)
         check_squares_finite(X, "KernelPCA", tiny=fitting and self.kernel == "linear")
 
     def _is_precomputed(self) -> bool:
@@ -558,6 +613,8 @@ class KernelPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, LinmlEstimato
         # while K is built: K̃ Q = (I − 1ₙ) K (Q − mean(Q)), centering Q and then the product
         Q = _start_block(n, _block_size(n, k), X.dtype, rng) if solver == "randomized" else None
         K, KQ, means = self._training_kernel(X, None if Q is None else Q - Q.mean(axis=0))
+        if means is not None:
+            self._warn_degenerate_rbf(means, n)
         col_means, total, trace_centered = _centering_stats(K, means)
         eps = np.finfo(K.dtype).eps
         if solver == "dense":
@@ -605,6 +662,28 @@ class KernelPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, LinmlEstimato
         if self.fit_inverse_transform:
             self._fit_preimage(Z, X)
         return Z
+
+    def _warn_degenerate_rbf(self, means: np.ndarray, n: int) -> None:
+        """Warn when the rbf Gram matrix is exactly constant or exactly the identity.
+
+        Its row means tell (free, from the build): all 1 means ``exp(−γ‖xᵢ − xⱼ‖²)`` rounded
+        to 1 for every pair, all ``1/n`` that it underflowed to 0 — a width far off the
+        data's scale (e.g. X·1e-170 or X·1e200 with gamma = 1/n_features), where the
+        components carry no information.
+        """
+        if np.all(means == 1.0):
+            what, fix = "constant (all ones)", "raise gamma or rescale X"
+        elif np.all(means == 1.0 / n):
+            what, fix = "the identity", "lower gamma or rescale X"
+        else:
+            return
+        warnings.warn(
+            f"KernelPCA: the rbf kernel matrix is {what}: gamma={self.gamma_:.3g} is far off "
+            f"the scale of X's pairwise squared distances, so the components carry no "
+            f"information; {fix} (e.g. StandardScaler).",
+            NumericalWarning,
+            stacklevel=4,
+        )
 
     def _clean_spectrum(
         self, lam: np.ndarray, A: np.ndarray, eps: float
@@ -657,14 +736,17 @@ class KernelPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, LinmlEstimato
         """
         check_is_fitted(self)
         n_fit = self.eigenvectors_.shape[0]
-        if self._is_precomputed():
-            shape = getattr(X, "shape", None) or np.shape(X)
-            if len(shape) == 2 and shape[1] != n_fit:
-                raise LinmlInputError(
-                    f"KernelPCA(kernel='precomputed').transform expects the kernel between new "
-                    f"and training points, of shape (n_new, {n_fit}); got shape {tuple(shape)}."
-                )
-        X = validate_data(self, X, reset=False)
+        try:
+            # n_features_in_ = n_train when precomputed: the width says "kernel, not data"
+            X = validate_data(self, X, reset=False)
+        except ValueError as e:
+            if not (self._is_precomputed() and str(e).startswith("X has")):
+                raise
+            check_finite(np.asarray(X, dtype=np.float64), "X")  # a NaN is named before the width
+            raise LinmlInputError(
+                f"{e} KernelPCA(kernel='precomputed').transform expects the kernel between "
+                f"new and training points, of shape (n_new, {n_fit}); got shape {np.shape(X)}."
+            ) from e
         self._check_scale(X, fitting=False)
         if self._is_precomputed():
             K = np.array(X, dtype=self.eigenvectors_.dtype)  # a copy: centered in place below

@@ -8,7 +8,9 @@ Its eigendecomposition ``C = V diag(λ) Vᵀ`` (λ descending) and the SVD
 
 from __future__ import annotations
 
+import functools
 import numbers
+import types
 import warnings
 from typing import Any, ClassVar
 
@@ -25,6 +27,29 @@ from linml.linalg._scaling import check_squares_finite, global_exponent, ldexp_c
 __all__ = ["PCA"]
 
 SOLVERS = ("auto", "covariance_eigh", "svd", "randomized")
+
+
+class _UnavailableError(LinmlInputError, AttributeError):
+    """A method this configuration lacks: an AttributeError for ``hasattr`` (so scikit-learn
+    skips it) that is still the LinmlInputError a caller gets for a bad setting."""
+
+
+class _if_streaming:
+    """Method descriptor: looking the method up on an instance runs ``_check_streams``.
+
+    scikit-learn's ``available_if`` would replace the reason with a bare "has no attribute"
+    message; this one keeps it (the check raises :class:`_UnavailableError`).
+    """
+
+    def __init__(self, fn: Any) -> None:
+        self.fn = fn
+        functools.update_wrapper(self, fn)
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        if obj is None:
+            return self.fn
+        obj._check_streams()
+        return types.MethodType(self.fn, obj)
 
 
 # ---------------------------------------------------------------------------- solvers
@@ -226,11 +251,13 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, LinmlEstimator):
         n, p = X.shape
         k = self._requested_k(n, p)
         solver = self.solver if self.solver != "auto" else _auto_solver(n, p, self.n_components)
+        if solver == "randomized" and self.n_components is None:
+            k = min(n, p)  # as scikit-learn: every component (a sketch of the whole row space)
         if solver == "randomized" and k is None:
             raise LinmlInputError(
                 f"PCA: solver='randomized' finds only a fixed number of components; "
-                f"n_components={self.n_components!r} needs the whole spectrum — pass an int or "
-                "use solver='svd' or 'covariance_eigh'."
+                f"n_components={self.n_components!r} (a variance fraction) needs the whole "
+                "spectrum — pass an int or use solver='svd' or 'covariance_eigh'."
             )
         # PCA is scale-invariant: fit X · 2^(−e) (exact) when X's squares would overflow or
         # underflow, then unscale S (·2^e) and the variances (·4^e) — issue 17
@@ -276,18 +303,25 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, LinmlEstimator):
         self.singular_values_ = ldexp_checked(self.singular_values_, e, what, fix)
         self.mean_ = ldexp_checked(self.mean_, e, "PCA: the mean of X", fix)
 
+    def _check_streams(self) -> None:
+        """``partial_fit`` exists only for the streaming solvers: ``hasattr(pca,
+        "partial_fit")`` is False otherwise (so meta-estimators and scikit-learn's estimator
+        checks do not call it), and calling it anyway says why."""
+        if self.solver not in ("auto", "covariance_eigh"):
+            raise _UnavailableError(
+                f"PCA.partial_fit streams the covariance matrix, so it needs solver='auto' or "
+                f"'covariance_eigh'; got solver={self.solver!r}."
+            )
+
+    @_if_streaming
     def partial_fit(self, X: Any, y: Any = None) -> PCA:
         """Update the fit with a chunk of rows; chunks together equal one ``fit`` on all rows.
 
         Merges the chunk's ``(count, mean, M2)`` into the running statistics and re-solves
         the ``n_features × n_features`` covariance eigenproblem (solver 'covariance_eigh').
+        Only with solver 'auto' or 'covariance_eigh'.
         """
         self._check_n_components()
-        if self.solver not in ("auto", "covariance_eigh"):
-            raise LinmlInputError(
-                f"PCA.partial_fit streams the covariance matrix, so it needs solver='auto' or "
-                f"'covariance_eigh'; got solver={self.solver!r}."
-            )
         first = getattr(self, "scatter_", None) is None
         X = validate_data(self, X, reset=first)
         # the streamed moments are kept unscaled, so their squares must stay normal

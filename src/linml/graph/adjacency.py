@@ -102,7 +102,8 @@ def check_adjacency(
             )
         if A.size and A.min() < 0:
             raise LinmlInputError(
-                f"{name} has negative weights (min {A.min():g}); weights must be >= 0."
+                f"Negative values in data passed to {name}: negative weights (min "
+                f"{A.min():g}); weights must be >= 0."
             )
         if symmetric:
             scale = 1e-10 * max(float(np.abs(A).max()) if A.size else 0.0, 1.0)
@@ -125,7 +126,8 @@ def check_adjacency(
     A = sp.csr_matrix(A, dtype=np.float64)
     if A.data.size and A.data.min() < 0:
         raise LinmlInputError(
-            f"{name} has negative weights (min {A.data.min():g}); weights must be >= 0."
+            f"Negative values in data passed to {name}: negative weights (min "
+            f"{A.data.min():g}); weights must be >= 0."
         )
     if symmetric:
         asym = abs(A - A.T)

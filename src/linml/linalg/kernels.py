@@ -290,7 +290,8 @@ def _rbf_extreme(
 
     With ``e`` the common exponent, ``D(X) = 4^e D(X · 2^(−e))``; the distances of the scaled
     data come from the overflow-free difference formula, and ``γ D`` is formed as
-    ``ldexp(γ D_scaled, 2e)`` (inf → k = 0 and 0 → k = 1 are the correctly rounded kernels).
+    ``ldexp(m D_scaled, k + 2e)`` with ``γ = m·2^k`` (inf → k = 0 and 0 → k = 1 are the
+    correctly rounded kernels).
     For ``gamma='scale'`` the kernel is scale-invariant and no unscaling is needed.
     """
     from linml.linalg.distances import _robust_block
@@ -307,12 +308,16 @@ def _rbf_extreme(
     # the difference formula holds (block, y_block, p) float64 temporaries, ~3 at a time
     block = min(X.shape[0], 256)
     y_block = max(1, int(max_memory_mb * 2**20 // (3 * 8 * block * max(X.shape[1], 1))))
+    # γ·4^e may not be a float64 (nor γ·Ds): with γ = m·2^k (frexp, 0.5 ≤ m < 1) the
+    # exponent is ldexp(−m·Ds, k + 2e), correctly rounded to −inf (k = 0) or −0 (k = 1)
+    mant, expo = (g, 0) if invariant else np.frexp(g)
+    shift = 0 if invariant else int(expo) + 2 * e
     with np.errstate(over="ignore", under="ignore"):
         for start in range(0, X.shape[0], block):
             D = _robust_block(Xs[start : start + block], Ys, "sqeuclidean", y_block)
-            G = -g * D
-            if not invariant:
-                G = np.ldexp(G, 2 * e)
+            G = -mant * D
+            if shift:
+                G = np.ldexp(G, shift)
             K[start : start + block] = np.exp(G)
     if same:
         np.fill_diagonal(K, 1.0)

@@ -88,7 +88,15 @@ def _fit_cholesky(
     cond = cond_from_singular_values(S)
     scaled = _scaled_gram_cond(G)
     eps = float(np.finfo(X.dtype).eps)
-    p = X.shape[1]
+    n, p = X.shape
+    unknowns = p + int(fit_intercept)
+    if n < unknowns:  # XcᵀXc has rank ≤ n − fit_intercept < p: singular whatever X holds
+        raise LinmlInputError(
+            f"LinearRegression(solver='cholesky'): n_samples={n} is fewer than the "
+            f"{unknowns} unknowns ({p} coefficients{' + intercept' if fit_intercept else ''}), "
+            "so XᵀX is singular and the normal equations have no unique solution. Use "
+            "solver='svd' (minimum-norm) or 'qr', or fit on more samples."
+        )
     if not math.isfinite(scaled) or scaled * scaled * eps >= 1.0:
         raise LinmlInputError(
             f"LinearRegression(solver='cholesky'): XᵀX is singular to working precision "
