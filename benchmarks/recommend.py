@@ -86,7 +86,7 @@ def explicit_part(rows_out: list, notes: list) -> None:
         ("linml ALS cg(3) float32", dict(solver="cg", dtype="float32")),
     ]
     for name, cfg in configs:
-        model = ALS(rank=RANK, reg=ALS_REG, n_iter=N_ITER, random_state=0, **cfg)
+        model = ALS(rank=RANK, reg=ALS_REG, n_iter=N_ITER, tol=0.0, random_state=0, **cfg)
         with threadpool_limits(1, user_api="blas"):
             reps = 1 if cfg["solver"] == "cholesky" else 2  # best of 2, as for Surprise
             seconds, fitted = best_time(lambda m=model: m.fit(train), repeat=reps, warmup=0)
@@ -158,9 +158,9 @@ def implicit_part(rows_out: list, notes: list) -> None:
 
     small = Interactions.from_arrays(users[:2000], items[:2000], counts[:2000])
     for solver in ("cg", "cholesky"):
-        ImplicitALS(factors=4, n_iter=1, solver=solver).fit(small)
+        ImplicitALS(rank=4, n_iter=1, solver=solver).fit(small)
     ours = ImplicitALS(
-        factors=RANK, reg=IMPLICIT_REG, alpha=IMPLICIT_ALPHA, n_iter=N_ITER, random_state=0
+        rank=RANK, reg=IMPLICIT_REG, alpha=IMPLICIT_ALPHA, n_iter=N_ITER, tol=0.0, random_state=0
     )
     with threadpool_limits(1, user_api="blas"):
         seconds, ours = best_time(lambda: ours.fit(train), repeat=2, warmup=0)

@@ -148,3 +148,106 @@ def test_fit_takes_save_like_every_fitting_command(tmp_path):
     result = runner.invoke(app, [*args, "--save", str(model)])
     assert result.exit_code == 0, result.output
     assert model.exists()
+
+
+def _random_ratings(tmp_path, n_users=300, n_items=80, per_user=25):
+    """Uniformly random ratings on 1…5: no signal, variance 2, so RMSE ≈ sqrt(2) ≈ 1.41."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    lines = ["user,item,rating"]
+    for u in range(n_users):
+        for i in rng.choice(n_items, per_user, replace=False):
+            lines.append(f"{u},{i},{rng.integers(1, 6)}")
+    path = tmp_path / "random.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _fit_json(tmp_path, ratings, *extra):
+    import json
+
+    out = tmp_path / "m.npz"
+    args = ["recommend", "fit", str(ratings), "--out", str(out), "--json", *extra]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout), out
+
+
+def test_fit_reports_held_out_rmse_beside_baselines(tmp_path):
+    """Random ratings: the baselines sit at the noise level sqrt(2) and the model is no better."""
+    info, out = _fit_json(
+        tmp_path, _random_ratings(tmp_path), "--rank", "2", "--n-iter", "5", "--reg", "0.1"
+    )
+    assert info["holdout"] == 0.1 and info["n_holdout"] == 750  # round(0.1 * 7500)
+    base = info["baseline_rmse"]
+    assert abs(base["global_mean"] - 2**0.5) < 0.08
+    assert abs(base["biases"] - 2**0.5) < 0.1
+    assert info["holdout_rmse"] > 0.98 * min(base.values())  # nothing beyond the noise
+    assert info["refit"] == "all ratings" and out.exists()
+    from linml.io import load
+
+    assert load(out).seen_values_.shape[0] == 7500  # the saved model saw every rating
+
+
+def test_fit_held_out_text_and_signal(tmp_path):
+    """On the generated low-rank default the factors beat the bias-only baseline."""
+    out = tmp_path / "m.npz"
+    args = ["recommend", "fit", "--rank", "8", "--n-iter", "6", "--out", str(out)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    for text in ("held-out RMSE (10% = 6000 ratings)", "baseline: global mean", "refitted on all"):
+        assert text in result.output
+    assert "below the bias-only baseline" in result.output
+
+
+def test_fit_holdout_zero_disables_and_bad_holdout_fails(tmp_path):
+    info, _ = _fit_json(tmp_path, _ratings(tmp_path), "--rank", "2", "--holdout", "0")
+    assert info["holdout_rmse"] is None and info["refit"] is None
+    assert info["n_iter"] >= 1 and isinstance(info["converged"], bool)
+    result = runner.invoke(
+        app, ["recommend", "fit", str(_ratings(tmp_path)), "--holdout", "1.5", "-o", "m.npz"]
+    )
+    assert result.exit_code == 2 and "--holdout 1.5 must be in [0, 1)" in result.output
+
+
+def test_fit_progress_flags(tmp_path, monkeypatch):
+    from linml.cli import cmd_recommend
+
+    assert cmd_recommend._show_progress(None, quiet=False, as_json=False) is False  # no tty
+    monkeypatch.setattr(cmd_recommend, "_stderr_is_terminal", lambda: True)
+    assert cmd_recommend._show_progress(None, quiet=False, as_json=False) is True
+    assert cmd_recommend._show_progress(False, quiet=False, as_json=False) is False
+    assert cmd_recommend._show_progress(True, quiet=True, as_json=False) is False
+    assert cmd_recommend._show_progress(True, quiet=False, as_json=True) is False
+    out = tmp_path / "m.npz"
+    args = ["recommend", "fit", str(_ratings(tmp_path)), "--rank", "2", "--n-iter", "3"]
+    result = runner.invoke(app, [*args, "--progress", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    from linml.io import load
+
+    assert load(out).verbose is False  # the saved model does not print
+    result = runner.invoke(app, ["recommend", "eval", *args[2:], "--folds", "2", "--progress"])
+    assert result.exit_code == 0 and "rmse" in result.output, result.output
+
+
+def test_top_for_a_user_who_rated_everything(tmp_path):
+    """A user with no unseen item gets an empty list, not -inf scores."""
+    path = tmp_path / "full.csv"
+    lines = ["userId,movieId,rating"] + [
+        f"{u},{i},{1 + (u + i) % 5}" for u in range(4) for i in range(3)
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    model = tmp_path / "m.npz"
+    result = runner.invoke(
+        app, ["recommend", "fit", str(path), "--rank", "1", "--holdout", "0", "--out", str(model)]
+    )
+    assert result.exit_code == 0, result.output
+    import json
+
+    result = runner.invoke(app, ["recommend", "top", str(model), "--user", "1", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["results"] == []
+    result = runner.invoke(app, ["recommend", "top", str(model), "--user", "1"])
+    assert "inf" not in result.output and "top 0 for user 1" in result.output
+    assert "only 0 unrated item(s) left" in result.output

@@ -69,3 +69,33 @@ def als_objective_ref(model, R, user_features=None, item_features=None):
         if coef is not None:
             pen += coef @ coef
     return e @ e + model.reg * pen
+
+
+def plain_als_ref(R, mask, k, lam, n_sweeps, seed=0):
+    """Textbook ALS on the observed cells (``mask``) of a dense R: no biases, unweighted λ,
+    exact solves, user step then item step from N(0, 1) factors. Returns P Q^T.
+
+    min sum_{mask} (r_ui - p_u^T q_i)^2 + λ (|P|_F^2 + |Q|_F^2)
+    """
+    rng = np.random.default_rng(seed)
+    P = rng.standard_normal((R.shape[0], k))
+    Q = rng.standard_normal((R.shape[1], k))
+    eye = lam * np.eye(k)
+    for _ in range(n_sweeps):
+        for u in range(R.shape[0]):
+            Qu = Q[mask[u]]
+            P[u] = np.linalg.solve(Qu.T @ Qu + eye, Qu.T @ R[u, mask[u]])
+        for i in range(R.shape[1]):
+            Pi = P[mask[:, i]]
+            Q[i] = np.linalg.solve(Pi.T @ Pi + eye, Pi.T @ R[mask[:, i], i])
+    return P @ Q.T
+
+
+def completion_problem(seed=0, n_users=100, n_items=50, rank=5, noise=0.1, observed=0.2):
+    """True rank-``rank`` matrix T = U V^T (N(0, 1) factors), R = T + noise, a random mask of
+    ``observed`` cells. Returns (T, R, mask)."""
+    rng = np.random.default_rng(seed)
+    T = rng.standard_normal((n_users, rank)) @ rng.standard_normal((n_items, rank)).T
+    R = T + noise * rng.standard_normal(T.shape)
+    mask = rng.random(T.shape) < observed
+    return T, R, mask

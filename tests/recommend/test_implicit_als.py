@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -22,13 +24,13 @@ def data():
 @pytest.fixture(scope="module")
 def fitted(data):
     return ImplicitALS(
-        factors=6, reg=0.5, alpha=2.0, n_iter=6, solver="cholesky", dtype="float64", random_state=0
+        rank=6, reg=0.5, alpha=2.0, n_iter=6, solver="cholesky", dtype="float64", random_state=0
     ).fit(data)
 
 
 def test_cg_matches_cholesky(data):
     """Warm-started CG converges to the exact ALS iterates: same factors after enough steps."""
-    kw = dict(factors=4, reg=0.5, alpha=2.0, n_iter=5, dtype="float64", random_state=0)
+    kw = dict(rank=4, tol=0.0, reg=0.5, alpha=2.0, n_iter=5, dtype="float64", random_state=0)
     chol = ImplicitALS(solver="cholesky", **kw).fit(data)
     cg = ImplicitALS(solver="cg", cg_steps=8, **kw).fit(data)  # >= factors + bias: exact solves
     np.testing.assert_allclose(cg.user_factors_, chol.user_factors_, rtol=1e-6, atol=1e-7)
@@ -47,7 +49,7 @@ def test_user_step_equals_dense_confidence_oracle(fitted, data):
 @pytest.mark.parametrize("solver", ["cg", "cholesky"])
 def test_loss_is_monotone_and_matches_dense_formula(data, solver):
     model = ImplicitALS(
-        factors=4, reg=0.3, alpha=3.0, n_iter=5, solver=solver, dtype="float64", random_state=1
+        rank=4, reg=0.3, alpha=3.0, n_iter=5, solver=solver, dtype="float64", random_state=1
     ).fit(data)
     trace = np.array(model.objective_trace_)
     assert np.all(np.diff(trace) <= 1e-9 * trace[0])
@@ -84,7 +86,7 @@ def test_recommend_explain_similar(fitted, data):
 def test_ranking_beats_popularity(data):
     """Held-out precision@10 beats ranking by popularity (taste is learned, not just counts)."""
     train, test = leave_k_out_split(Interactions.from_arrays(*data), k=2, random_state=0)
-    model = ImplicitALS(factors=6, reg=0.5, alpha=2.0, n_iter=10, random_state=0).fit(train)
+    model = ImplicitALS(rank=6, reg=0.5, alpha=2.0, n_iter=10, random_state=0).fit(train)
     ours = ranking_scores(model, train, test, k=10)["precision@10"]
     pop = np.bincount(train.cols, minlength=train.n_items).astype(float)
     test_users = np.flatnonzero(np.diff(test.matrix.indptr))
@@ -105,13 +107,13 @@ def test_contract_and_persistence(tmp_path, fitted):
 
 
 def test_bad_input():
-    with pytest.raises(LinmlInputError, match="factors=0"):
-        ImplicitALS(factors=0).fit(([0], [0]))
+    with pytest.raises(LinmlInputError, match="rank=0"):
+        ImplicitALS(rank=0).fit(([0], [0]))
     with pytest.raises(LinmlInputError, match=">= 0"):
         ImplicitALS().fit(([0, 1], [0, 1], [1.0, -2.0]))
     with pytest.raises(LinmlInputError, match="empty"):
         ImplicitALS().fit(sp.csr_matrix((2, 2)))
-    model = ImplicitALS(factors=2, n_iter=2, random_state=0).fit(([0, 1], [0, 1]))
+    model = ImplicitALS(rank=2, n_iter=2, random_state=0).fit(([0, 1], [0, 1]))
     with pytest.raises(LinmlInputError, match="unknown user id 7"):
         model.recommend(7)
 
@@ -135,7 +137,7 @@ def test_precision_within_two_percent_of_implicit():
         S[np.repeat(np.arange(test_users.size), np.diff(seen.indptr)), seen.indices] = -np.inf
         return precision_at_k(topn_indices(S, 10), test.matrix[test_users], 10)
 
-    ours = ImplicitALS(factors=32, reg=1.0, alpha=2.0, n_iter=10, random_state=0).fit(train)
+    ours = ImplicitALS(rank=32, reg=1.0, alpha=2.0, n_iter=10, random_state=0).fit(train)
     conf = train.matrix.copy()
     conf.data = 1.0 + 2.0 * conf.data
     with threadpool_limits(1, "blas"):  # implicit's advice: it parallelizes over users itself
@@ -146,3 +148,37 @@ def test_precision_within_two_percent_of_implicit():
     assert p10(ours.user_factors_, ours.item_factors_) >= 0.98 * p10(
         peer.user_factors, peer.item_factors
     )
+
+
+# ---------------------------------------------------------------------------------- rename
+def test_factors_is_a_deprecated_spelling_of_rank(data):
+    """factors= still works for one release, with a FutureWarning naming rank=."""
+    kw = dict(n_iter=3, dtype="float64", random_state=0)
+    with pytest.warns(FutureWarning, match=r"use ImplicitALS\(rank=5\)"):
+        old = ImplicitALS(factors=5, **kw).fit(data)
+    new = ImplicitALS(rank=5, **kw).fit(data)
+    assert old.user_factors_.shape[1] == 5
+    np.testing.assert_array_equal(old.user_factors_, new.user_factors_)
+
+
+def test_rank_clones_and_round_trips_without_warning(tmp_path, data):
+    model = ImplicitALS(rank=3, n_iter=2, random_state=0)
+    params = model.get_params()
+    assert params["rank"] == 3 and params["factors"] == "deprecated"
+    assert clone(model).get_params() == params
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        model.fit(data)
+        save(model, tmp_path / "m.npz")
+        back = load(tmp_path / "m.npz")
+    assert back.rank == 3 and back.factors == "deprecated"
+    np.testing.assert_array_equal(back.user_factors_, model.user_factors_)
+    deprecated = clone(ImplicitALS(factors=4))  # clone keeps the user's old spelling
+    assert deprecated.get_params()["factors"] == 4
+
+
+def test_bad_rank_and_factors():
+    with pytest.raises(LinmlInputError, match="factors=0"):
+        ImplicitALS(factors=0).fit(([0], [0]))
+    with pytest.raises(LinmlInputError, match="rank=-1"):
+        ImplicitALS(rank=-1).fit(([0], [0]))

@@ -88,5 +88,5 @@ def test_evaluate_kfold_explicit_and_implicit():
     both = evaluate(ALS(rank=2, n_iter=3, random_state=0), data, folds=2, ranking=True)
     assert {"rmse", "precision@10", "ndcg@10", "coverage"} <= set(both.columns)
     imp = make_implicit_feedback(100, 30, rank=2, interactions_per_user=6, random_state=0)
-    table = evaluate(ImplicitALS(factors=3, n_iter=3, random_state=0), imp, folds=2, k=5)
+    table = evaluate(ImplicitALS(rank=3, n_iter=3, random_state=0), imp, folds=2, k=5)
     assert "rmse" not in table and (table["recall@5"].between(0, 1)).all()

@@ -82,7 +82,7 @@ errors = []
 def work(cls):
     try:
         for _ in range(3):
-            kw = {"rank": 4} if cls is ALS else {"factors": 4}
+            kw = {"rank": 4}
             m = cls(**kw, n_iter=3, random_state=0).fit((users, items, ratings))
             if cls is ALS and not np.allclose(m.predict(users, items), ref, rtol=1e-10):
                 errors.append("different result")

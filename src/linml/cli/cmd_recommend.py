@@ -2,6 +2,12 @@
 
 With no ratings file, a generated low-rank ratings set (2000 users x 500 items x 30 ratings per
 user, with biases and noise) is the embedded default.
+
+``fit`` of ALS first holds out ``--holdout`` (default 10%) of the ratings, fits on the rest
+and reports the held-out RMSE beside two baselines on the same cells — the global mean and
+the bias-only model ``mu + b_u + b_i`` — so the noise level is visible (uniformly random
+ratings on 1…5 give a held-out RMSE ≈ 1.41 ≈ the baselines: nothing to learn). The saved
+model is then refitted on all the ratings.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from rich.table import Table
 
 from linml.cli._common import (
     Hints,
+    _stderr_is_terminal,
     check_output_path,
     console,
     emit_json,
@@ -109,7 +116,7 @@ def _build(
             random_state=seed,
         )
     return ImplicitALS(
-        factors=rank,
+        rank=rank,
         reg=0.1 if reg is None else reg,
         alpha=alpha,
         n_iter=n_iter,
@@ -144,6 +151,64 @@ _DUP = typer.Option(
     "--duplicates",
     help=f"Repeated (user, item): {', '.join(DUPLICATES)}.",
 )
+_PROGRESS = typer.Option(
+    None,
+    "--progress/--no-progress",
+    help="A progress bar per ALS sweep on stderr (default: on when stderr is a terminal).",
+)
+_HOLDOUT = typer.Option(
+    0.1,
+    "--holdout",
+    help="Fraction of the ratings held out to report the held-out RMSE and the baselines' "
+    "(als only; 0 disables). The saved model is refitted on all ratings.",
+)
+
+
+def _show_progress(flag: bool | None, quiet: bool, as_json: bool) -> bool:
+    """--progress/--no-progress, else on when stderr is a terminal; never with --quiet/--json."""
+    if quiet or as_json:
+        return False
+    return _stderr_is_terminal() if flag is None else flag
+
+
+def _fit(estimator: Any, inter: Any, message: str, show: bool, quiet: bool) -> Any:
+    """Fit with a per-sweep progress bar (``show``) or the usual spinner."""
+    if show:
+        estimator.set_params(verbose=True)
+        return estimator.fit(inter)
+    with progress(message, quiet=quiet):
+        return estimator.fit(inter)
+
+
+def _holdout_scores(
+    estimator: Any, inter: Any, holdout: float, seed: int, show: bool, quiet: bool
+) -> dict[str, Any]:
+    """Fit a clone on (1 - holdout) of the ratings; RMSE of it and the baselines on the rest."""
+    from sklearn.base import clone
+
+    from linml.recommend import holdout_split, rmse
+    from linml.recommend.als import bias_baseline
+
+    train, test = holdout_split(inter, holdout, random_state=seed)
+    users, items, values = test.to_triples()
+    held = _fit(clone(estimator), train, f"held-out fit: {_fitting('als', train)}", show, quiet)
+    import warnings
+
+    from linml.recommend import ColdStartWarning
+
+    with warnings.catch_warnings():  # held-out users/items absent from train: biases only
+        warnings.simplefilter("ignore", ColdStartWarning)
+        pred = held.predict(users, items, unknown="fallback")
+    mean = float(train.values.mean())
+    return {
+        "holdout": holdout,
+        "n_holdout": int(test.nnz),
+        "holdout_rmse": rmse(values, pred),
+        "baseline_rmse": {
+            "global_mean": rmse(values, [mean] * len(values)),
+            "biases": rmse(values, bias_baseline(train, users, items)),
+        },
+    }
 
 
 def register(app: typer.Typer) -> None:
@@ -168,20 +233,30 @@ def fit(
     item_col: str = _ITEM,
     rating_col: str = _RATING,
     duplicates: str = _DUP,
+    holdout: float = _HOLDOUT,
+    show_progress: bool = _PROGRESS,
     as_json: bool = json_option(),
     quiet: bool = quiet_option(),
 ) -> None:
-    """Fit a recommender and save it.
+    """Fit a recommender and save it; for als, report the held-out RMSE (--holdout) beside
+    the global-mean and bias-only baselines, then refit on all ratings.
 
     Example: [bold]linml recommend fit ratings.csv --rank 64 --out model.npz[/]
     """
     check_output_path(out, "--out")
     from linml.io import save
 
+    if not 0.0 <= holdout < 1.0:
+        fail(f"--holdout {holdout} must be in [0, 1): the fraction of ratings held out.")
     estimator = _build(model, rank, reg, n_iter, alpha, solver, seed)
     inter = _load(ratings, user_col, item_col, rating_col, duplicates, model == "implicit")
-    with progress(_fitting(model, inter), quiet=quiet or as_json):
-        estimator.fit(inter)
+    show = _show_progress(show_progress, quiet, as_json)
+    quiet = quiet or as_json
+    scores: dict[str, Any] = {}
+    if model == "als" and holdout > 0:
+        scores = _holdout_scores(estimator, inter, holdout, seed, show, quiet)
+    _fit(estimator, inter, _fitting(model, inter), show, quiet)
+    estimator.set_params(verbose=False)  # the saved model does not print
     save(estimator, out)
     explicit = hasattr(estimator, "train_rmse_")
     info = {
@@ -194,6 +269,13 @@ def fit(
         "n_interactions": inter.nnz,
         "train_rmse": float(estimator.train_rmse_[-1]) if explicit else None,
         "final_loss": None if explicit else float(estimator.loss_[-1]),
+        "n_iter": int(estimator.n_iter_),
+        "converged": bool(estimator.converged_),
+        "holdout": scores.get("holdout", 0.0),
+        "n_holdout": scores.get("n_holdout", 0),
+        "holdout_rmse": scores.get("holdout_rmse"),
+        "baseline_rmse": scores.get("baseline_rmse"),
+        "refit": "all ratings" if scores else None,
         "out": str(out),
     }
     say(f"wrote {out}", as_json=as_json)
@@ -209,7 +291,31 @@ def fit(
         table.add_row("train RMSE", f"{info['train_rmse']:.4f}")
     else:
         table.add_row("final loss", f"{info['final_loss']:.6g}")
+    table.add_row(
+        "sweeps", f"{info['n_iter']}" + (" (converged)" if info["converged"] else " (n_iter)")
+    )
+    if scores:
+        share = f"{100 * holdout:g}% = {scores['n_holdout']} ratings"
+        base = scores["baseline_rmse"]
+        table.add_row(f"held-out RMSE ({share})", f"{scores['holdout_rmse']:.4f}")
+        table.add_row("  baseline: global mean", f"{base['global_mean']:.4f}")
+        table.add_row("  baseline: mu + b_u + b_i", f"{base['biases']:.4f}")
     console.print(table)
+    if scores:
+        gain = 1.0 - scores["holdout_rmse"] / max(scores["baseline_rmse"]["biases"], 1e-300)
+        verdict = (
+            f"{100 * gain:.1f}% below the bias-only baseline"
+            if gain > 0.01
+            else "no better than the bias-only baseline: the factors found nothing beyond "
+            "the biases (noise, or raise --reg / lower --rank)"
+        )
+        console.print(
+            escape(
+                f"held-out RMSE {verdict}. The held-out fit used {100 * (1 - holdout):g}% of "
+                f"the ratings; the saved model is refitted on all {inter.nnz}."
+            ),
+            highlight=False,
+        )
 
 
 @recommend_app.command("top")
@@ -233,6 +339,12 @@ def top(
     if not isinstance(estimator, FactorRecommender):
         fail(f"{str(model_path)!r} holds a {type(estimator).__name__}, not a recommender.")
     ids, scores = estimator.recommend(user, n=n, exclude_seen=not include_seen)
+    if len(ids) < n and not include_seen and len(ids) < estimator.n_items_:
+        say(
+            f"user {user} has only {len(ids)} unrated item(s) left; --include-seen also lists "
+            "the rated ones.",
+            as_json=as_json,
+        )
     if as_json:
         emit_json(
             {
@@ -272,6 +384,7 @@ def evaluate_cmd(
     item_col: str = _ITEM,
     rating_col: str = _RATING,
     duplicates: str = _DUP,
+    show_progress: bool = _PROGRESS,
     as_json: bool = json_option(),
     quiet: bool = quiet_option(),
 ) -> None:
@@ -284,10 +397,14 @@ def evaluate_cmd(
 
     estimator = _build(model, rank, reg, n_iter, alpha, solver, seed)
     inter = _load(ratings, user_col, item_col, rating_col, duplicates, model == "implicit")
-    with progress(
-        f"{folds}-fold cross-validation: " + _fitting(model, inter), quiet=quiet or as_json
-    ):
+    if _show_progress(show_progress, quiet, as_json):  # a bar per fold's sweeps
+        estimator.set_params(verbose=True)
         frame = evaluate(estimator, inter, folds=folds, k=at, random_state=seed)
+    else:
+        with progress(
+            f"{folds}-fold cross-validation: " + _fitting(model, inter), quiet=quiet or as_json
+        ):
+            frame = evaluate(estimator, inter, folds=folds, k=at, random_state=seed)
     if as_json:
         emit_json(
             {
@@ -315,3 +432,8 @@ def evaluate_cmd(
             escape(str(column)), f"{frame[column].mean():.4f}", f"{frame[column].std(ddof=0):.4f}"
         )
     console.print(table)
+
+
+from linml.cli.cmd_recommend_tune import register_tune  # noqa: E402 (it reuses the helpers above)
+
+register_tune(recommend_app)

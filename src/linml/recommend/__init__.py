@@ -5,9 +5,12 @@
 * Splits — :func:`holdout_split`, :func:`leave_k_out_split`, :func:`temporal_split`,
   :func:`kfold_split`.
 * :class:`ALS` — explicit ratings with biases, weighted regularization, side features and
-  fold-in; :class:`ImplicitALS` — Hu–Koren–Volinsky implicit feedback (CG or Cholesky).
+  fold-in; :class:`ImplicitALS` — Hu–Koren–Volinsky implicit feedback (CG or Cholesky);
+  :class:`BPR` — Bayesian personalized ranking (SGD on sampled triples).
 * Metrics — :func:`rmse`, :func:`mae`, :func:`precision_at_k`, :func:`recall_at_k`,
   :func:`map_at_k`, :func:`ndcg_at_k`, :func:`catalogue_coverage`; :func:`evaluate` runs k-fold.
+* Model selection — :func:`cross_validate`, :class:`GridSearchCV`, :class:`RandomizedSearchCV`,
+  :func:`predefined_folds` (MovieLens-style ``u1.base``/``u1.test`` files).
 
 >>> from linml.recommend import ALS, Interactions
 >>> inter = Interactions.from_arrays([0, 0, 1], [0, 1, 1], [4.0, 2.0, 5.0])
@@ -17,6 +20,7 @@
 
 from linml.recommend._factor_model import ColdStartWarning, ScoreExplanation
 from linml.recommend.als import ALS
+from linml.recommend.bpr import BPR
 from linml.recommend.evaluate import evaluate, ranking_scores
 from linml.recommend.implicit_als import ImplicitALS
 from linml.recommend.interactions import Interactions, as_interactions, read_ratings
@@ -29,16 +33,26 @@ from linml.recommend.metrics import (
     recall_at_k,
     rmse,
 )
+from linml.recommend.model_selection import (
+    GridSearchCV,
+    RandomizedSearchCV,
+    cross_validate,
+    predefined_folds,
+)
 from linml.recommend.splits import holdout_split, kfold_split, leave_k_out_split, temporal_split
 
 __all__ = [
     "ALS",
+    "BPR",
     "ColdStartWarning",
+    "GridSearchCV",
     "ImplicitALS",
     "Interactions",
+    "RandomizedSearchCV",
     "ScoreExplanation",
     "as_interactions",
     "catalogue_coverage",
+    "cross_validate",
     "evaluate",
     "holdout_split",
     "kfold_split",
@@ -47,6 +61,7 @@ __all__ = [
     "map_at_k",
     "ndcg_at_k",
     "precision_at_k",
+    "predefined_folds",
     "ranking_scores",
     "read_ratings",
     "recall_at_k",

@@ -27,6 +27,13 @@ logger = logging.getLogger("linml.recommend")
 
 _BLOCK = 1024  # users scored per GEMM block in recommend
 
+#: the way out named by predict's unknown-id error
+_PREDICT_HINT = 'pass unknown="fallback" to predict pairs with an unknown id from what is known'
+#: the way out named by recommend's unknown-user error
+_RECOMMEND_HINT = (
+    'pass ratings= to fold a new user in, or unknown="fallback" to rank by the cold-start scores'
+)
+
 
 class ColdStartWarning(UserWarning):
     """A prediction or ranking fell back to biases or popularity: no data for a user or item."""
@@ -57,12 +64,25 @@ class ScoreExplanation:
         return "\n".join(lines)
 
 
-def topn_indices(scores: np.ndarray, n: int) -> np.ndarray:
-    """Column indices of the ``n`` largest scores of each row, best first. (rows, n)"""
+def topn_indices(scores: np.ndarray, n: int, *, fill: int | None = None) -> np.ndarray:
+    """Column indices of the ``n`` largest scores of each row, best first. (rows, n)
+
+    ``-inf`` marks an excluded item (already seen). With ``fill=None`` such items may still
+    appear at the end of a row that has fewer than ``n`` eligible items; with ``fill=-1``
+    those slots hold ``-1`` instead (never an excluded item).
+
+    >>> topn_indices(np.array([[0.1, -np.inf, 0.7]]), 3, fill=-1).tolist()
+    [[2, 0, -1]]
+    """
     n = min(n, scores.shape[1])
+    if n == 0:
+        return np.empty((scores.shape[0], 0), dtype=np.intp)
     part = np.argpartition(-scores, n - 1, axis=1)[:, :n]  # (rows, n), unordered
     order = np.argsort(-np.take_along_axis(scores, part, axis=1), axis=1, kind="stable")
-    return np.take_along_axis(part, order, axis=1)
+    top = np.take_along_axis(part, order, axis=1)
+    if fill is not None:
+        top[np.take_along_axis(scores, top, axis=1) == -np.inf] = fill
+    return top
 
 
 class FactorRecommender(LinmlEstimator, ABC):
@@ -92,11 +112,15 @@ class FactorRecommender(LinmlEstimator, ABC):
             self._lookups = lookups
         return lookups
 
-    def _user_idx(self, users: Any, allow_unknown: bool = False) -> np.ndarray:
-        return lookup(self._index()[0], users, "user", allow_unknown)
+    def _user_idx(
+        self, users: Any, allow_unknown: bool = False, hint: str | None = None
+    ) -> np.ndarray:
+        return lookup(self._index()[0], users, "user", allow_unknown, hint)
 
-    def _item_idx(self, items: Any, allow_unknown: bool = False) -> np.ndarray:
-        return lookup(self._index()[1], items, "item", allow_unknown)
+    def _item_idx(
+        self, items: Any, allow_unknown: bool = False, hint: str | None = None
+    ) -> np.ndarray:
+        return lookup(self._index()[1], items, "item", allow_unknown, hint)
 
     def _user_counts(self) -> np.ndarray:
         return np.diff(self.seen_indptr_)
@@ -138,29 +162,38 @@ class FactorRecommender(LinmlEstimator, ABC):
         *,
         exclude_seen: bool = True,
         ratings: Any = None,
+        unknown: str = "error",
     ) -> tuple[np.ndarray, np.ndarray]:
         """Top-``n`` items for one user (1-D results) or many users (2-D results, one row each).
 
         Parameters
         ----------
         user : id or sequence of ids
-            Known user id(s). An unknown id raises, unless ``ratings`` are given.
+            Known user id(s). An unknown id raises, unless ``ratings`` are given or
+            ``unknown="fallback"``.
         n : int
-            How many items.
+            How many items, at most: a user with fewer than ``n`` items left to recommend
+            (they saw all but ``m < n``) gets those ``m`` — never an already-seen item.
         exclude_seen : bool
-            Leave out the items the user interacted with in training (their scores are
-            ``-inf`` only if fewer than ``n`` unseen items remain).
+            Leave out the items the user interacted with in training.
         ratings : dict {item id: value} or (item ids, values), optional
             For one unknown (new) user: fold these ratings in (cold start) and rank for them.
+        unknown : {"error", "fallback"}
+            An unknown user raises, or is ranked like a user without training data (the
+            model's cold-start scores: item biases or popularity) with a ColdStartWarning.
 
         Returns
         -------
-        item_ids : ndarray, (n,) or (n_users, n)
-        scores : ndarray, (n,) or (n_users, n)
+        item_ids : ndarray, (m,), or numpy.ma.MaskedArray (n_users, m) for many users
+        scores : ndarray, (m,), or numpy.ma.MaskedArray (n_users, m)
+            ``m <= n``. With many users, ``m`` is the longest list and a row's slots past
+            that user's own list are masked (``ids[r].compressed()`` is user r's list).
         """
         check_is_fitted(self)
         if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
             raise LinmlInputError(f"n={n!r} must be an integer >= 1 (how many items to return).")
+        if unknown not in ("error", "fallback"):
+            raise LinmlInputError(f"unknown={unknown!r} must be 'error' or 'fallback'.")
         single = np.ndim(user) == 0
         if ratings is not None:
             if not single:
@@ -170,33 +203,47 @@ class FactorRecommender(LinmlEstimator, ABC):
             if exclude_seen:
                 scores[0, items] = -np.inf
         else:
-            u_idx = self._user_idx(user)
+            u_idx = self._user_idx(user, allow_unknown=unknown == "fallback", hint=_RECOMMEND_HINT)
             scores = self._ranked_scores(u_idx, exclude_seen)
-        top = topn_indices(scores, int(n))
-        ids = self.item_ids_[top]
-        best = np.take_along_axis(scores, top, axis=1)
-        return (ids[0], best[0]) if single else (ids, best)
+        top = topn_indices(scores, int(n), fill=-1)  # -1: no eligible item left for the slot
+        valid = top >= 0
+        width = int(valid.sum(axis=1).max()) if top.size else 0  # eligible items sort first
+        top, valid = top[:, :width], valid[:, :width]
+        safe = np.where(valid, top, 0)
+        ids = self.item_ids_[safe]
+        best = np.take_along_axis(scores, safe, axis=1)
+        if single:
+            return ids[0], best[0]
+        return np.ma.masked_array(ids, mask=~valid), np.ma.masked_array(best, mask=~valid)
 
     def _ranked_scores(self, u_idx: np.ndarray, exclude_seen: bool) -> np.ndarray:
+        """Scores of users ``u_idx`` for every item, ``-inf`` on the excluded (seen) items; an
+        index of -1 (an unknown user let through) gets the cold-start scores. (n, n_items)"""
         scores = np.empty((u_idx.shape[0], self.n_items_))
         seen = self._seen()
-        cold = self._user_counts()[u_idx] == 0
+        new = u_idx < 0
+        safe_idx = np.where(new, 0, u_idx)
+        cold = new | (self._user_counts()[safe_idx] == 0)
         if cold.any():
             fallback, what = self._cold_scores()
             warnings.warn(
-                f"{int(cold.sum())} user(s) have no training data; ranked by {what}.",
+                f"{int(cold.sum())} user(s) have no training data"
+                + (f" ({int(new.sum())} unknown)" if new.any() else "")
+                + f"; ranked by {what}.",
                 ColdStartWarning,
                 stacklevel=3,
             )
         for start in range(0, u_idx.shape[0], _BLOCK):
-            block = u_idx[start : start + _BLOCK]
+            block = safe_idx[start : start + _BLOCK]
             S = self._score_rows(block)  # (block, n_items)
             if cold.any():
                 S[cold[start : start + _BLOCK]] = fallback
             if exclude_seen:
                 sub = seen[block]
-                rows = np.repeat(np.arange(block.shape[0]), np.diff(sub.indptr))
-                S[rows, sub.indices] = -np.inf
+                counts = np.where(new[start : start + _BLOCK], 0, np.diff(sub.indptr))
+                keep = np.repeat(~new[start : start + _BLOCK], np.diff(sub.indptr))
+                rows = np.repeat(np.arange(block.shape[0]), counts)
+                S[rows, sub.indices[keep]] = -np.inf
             scores[start : start + block.shape[0]] = S
         return scores
 

@@ -1,4 +1,7 @@
-"""A rich progress bar shown only when ``verbose`` (library code never prints otherwise)."""
+"""A rich progress bar shown only when ``verbose`` (library code never prints otherwise).
+
+The bar goes to stderr, so that stdout stays clean for results (``--json``, pipes).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ def progress_bar(verbose: bool | int, title: str, total: int) -> Iterator[Callab
     if not verbose:
         yield lambda text: None
         return
+    from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(
@@ -20,6 +24,7 @@ def progress_bar(verbose: bool | int, title: str, total: int) -> Iterator[Callab
         TextColumn("{task.description}"),
         TimeElapsedColumn(),
         transient=True,
+        console=Console(stderr=True),
     ) as progress:
         task = progress.add_task("", total=total)
 

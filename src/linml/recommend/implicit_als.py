@@ -11,7 +11,7 @@ the CG solver follows Takács, Pilászy & Tikk, RecSys 2011).
 
 >>> from linml.datasets.ratings import make_implicit_feedback
 >>> u, i, c = make_implicit_feedback(300, 80, rank=4, interactions_per_user=10, random_state=0)
->>> model = ImplicitALS(factors=8, n_iter=5, random_state=0).fit((u, i, c))
+>>> model = ImplicitALS(rank=8, n_iter=5, random_state=0).fit((u, i, c))
 >>> ids, scores = model.recommend(0, n=5)
 >>> ids.shape
 (5,)
@@ -31,13 +31,16 @@ from linml._numba import launch
 from linml._validation import Interval, Options, check_random_state
 from linml.exceptions import LinmlInputError, NumericalWarning
 from linml.recommend import _kernels
-from linml.recommend._factor_model import FactorRecommender
+from linml.recommend._factor_model import _PREDICT_HINT, ColdStartWarning, FactorRecommender
 from linml.recommend._progress import progress_bar
 from linml.recommend.interactions import as_interactions
 
 __all__ = ["ImplicitALS"]
 
 logger = logging.getLogger("linml.recommend")
+
+#: default of the deprecated ``factors`` parameter: "not given" (sklearn clone needs a value)
+_DEPRECATED = "deprecated"
 
 
 class ImplicitALS(FactorRecommender):
@@ -51,14 +54,17 @@ class ImplicitALS(FactorRecommender):
 
     Parameters
     ----------
-    factors : int, default=64
-        Number of latent factors ``k``.
+    rank : int, default=64
+        Number of latent factors ``k`` (the name ``ALS`` uses).
     reg : float, default=0.1
         Ridge penalty on the factors.
     alpha : float, default=2.0
         Confidence slope: ``c_ui = 1 + alpha r_ui``.
     n_iter : int, default=15
-        Sweeps (item half-step then user half-step).
+        Most sweeps (item half-step then user half-step).
+    tol : float, default=1e-4
+        Stop when the relative decrease of the loss ``L`` over a sweep (``loss_`` of
+        consecutive sweeps) falls below ``tol``; ``tol=0`` always runs ``n_iter`` sweeps.
     solver : {"cg", "cholesky"}, default="cg"
         ``cg``: ``cg_steps`` conjugate-gradient steps warm-started at the current factors;
         ``cholesky``: the exact solve.
@@ -69,23 +75,28 @@ class ImplicitALS(FactorRecommender):
     random_state : int, RandomState, Generator or None
     verbose : bool, default=False
         Show a progress bar with the training loss.
+    factors : int, optional
+        Deprecated spelling of ``rank`` (a FutureWarning; removed in the next release).
 
     Attributes
     ----------
-    user_factors_ : ndarray, (n_users, factors)
-    item_factors_ : ndarray, (n_items, factors)
+    user_factors_ : ndarray, (n_users, rank)
+    item_factors_ : ndarray, (n_items, rank)
     user_ids_, item_ids_ : ndarray
     loss_ : list of float
         ``L`` after each sweep.
     objective_trace_ : list of float
-        ``L`` after every half-step: non-increasing.
+        ``L`` after every half-step: non-increasing with ``solver="cholesky"``.
     n_iter_ : int
+        Sweeps actually run (``<= n_iter``).
+    converged_ : bool
+        Whether the relative loss decrease fell below ``tol`` within ``n_iter`` sweeps.
 
     Notes
     -----
     **The `implicit` library.** ``implicit.als.AlternatingLeastSquares`` uses the stored
     values themselves as confidences (``c_ui = alpha_implicit * value``, preference 1) and the
-    same ``reg`` and CG scheme. So ``ImplicitALS(factors=k, reg=lam, alpha=a)`` fitted on
+    same ``reg`` and CG scheme. So ``ImplicitALS(rank=k, reg=lam, alpha=a)`` fitted on
     counts ``r`` matches ``AlternatingLeastSquares(factors=k, regularization=lam, alpha=1.0)``
     fitted on the matrix with values ``1 + a r``.
 
@@ -97,48 +108,66 @@ class ImplicitALS(FactorRecommender):
     --------
     >>> import scipy.sparse as sp
     >>> X = sp.csr_matrix(np.array([[3.0, 1.0, 0.0], [0.0, 2.0, 5.0]]))
-    >>> model = ImplicitALS(factors=2, n_iter=3, random_state=0).fit(X)
+    >>> model = ImplicitALS(rank=2, n_iter=3, random_state=0).fit(X)
     >>> model.user_factors_.shape, model.item_factors_.shape
     ((2, 2), (3, 2))
     """
 
     _param_spec: ClassVar[dict[str, list[Any]]] = {
-        "factors": [Interval(int, 1, None)],
+        "rank": [Interval(int, 1, None)],
         "reg": [Interval(float, 0, None, closed="neither")],
         "alpha": [Interval(float, 0, None)],
         "n_iter": [Interval(int, 1, None)],
+        "tol": [Interval(float, 0, None, finite=True)],
         "solver": [Options(("cg", "cholesky"))],
         "cg_steps": [Interval(int, 1, None)],
         "init_scale": [Interval(float, 0, None, closed="neither")],
         "dtype": [Options(("float64", "float32"))],
         "random_state": [None, Interval(int, 0, None), np.random.RandomState, np.random.Generator],
         "verbose": [bool, Interval(int, 0, None)],
+        "factors": [Options((_DEPRECATED,)), Interval(int, 1, None)],
     }
 
     def __init__(
         self,
-        factors: int = 64,
+        rank: int = 64,
         reg: float = 0.1,
         alpha: float = 2.0,
         n_iter: int = 15,
         *,
+        tol: float = 1e-4,
         solver: str = "cg",
         cg_steps: int = 3,
         init_scale: float = 0.01,
         dtype: str = "float32",
         random_state: Any = None,
         verbose: bool = False,
+        factors: int | str = _DEPRECATED,
     ) -> None:
-        self.factors = factors
+        self.rank = rank
         self.reg = reg
         self.alpha = alpha
         self.n_iter = n_iter
+        self.tol = tol
         self.solver = solver
         self.cg_steps = cg_steps
         self.init_scale = init_scale
         self.dtype = dtype
         self.random_state = random_state
         self.verbose = verbose
+        self.factors = factors
+
+    def _rank(self) -> int:
+        """``rank``, or the deprecated ``factors`` when it was given (with a FutureWarning)."""
+        if isinstance(self.factors, str) and self.factors == _DEPRECATED:
+            return int(self.rank)
+        warnings.warn(
+            f"ImplicitALS(rank={self.factors}) is deprecated and will be removed in the next "
+            f"release; use ImplicitALS(rank={self.factors}), the name ALS uses.",
+            FutureWarning,
+            stacklevel=3,
+        )
+        return int(self.factors)
 
     def fit(self, X: Any, y: Any = None) -> ImplicitALS:
         """Fit to implicit feedback (counts, clicks, play time…; stored entries are positives).
@@ -171,14 +200,17 @@ class ImplicitALS(FactorRecommender):
         conf = (1.0 + self.alpha * M.data).astype(dt)  # c_ui on stored cells
         conf_t = (1.0 + self.alpha * Mt.data).astype(dt)
         rng = check_random_state(self.random_state)
-        k = self.factors
+        k = self._rank()
         Xf = (rng.standard_normal((M.shape[0], k)) * self.init_scale).astype(dt)
         Yf = (rng.standard_normal((M.shape[1], k)) * self.init_scale).astype(dt)
         rows, cols = inter.rows, inter.cols
         self.loss_, self.objective_trace_ = [], []
         failed = 0
+        self.converged_ = False
+        n_run = 0
         with progress_bar(self.verbose, "ImplicitALS", self.n_iter) as advance:
             for it in range(self.n_iter):
+                n_run = it + 1
                 failed += self._half_step(Mt, conf_t, Xf, Yf)  # items against fixed users
                 self.objective_trace_.append(self._loss(rows, cols, conf, Xf, Yf))
                 failed += self._half_step(M, conf, Yf, Xf)  # users against fixed items
@@ -187,6 +219,13 @@ class ImplicitALS(FactorRecommender):
                 text = f"sweep {it + 1}/{self.n_iter} loss {self.loss_[-1]:.6g}"
                 logger.info("ImplicitALS %s", text)
                 advance(text)
+                if self.tol > 0 and len(self.loss_) > 1:
+                    prev, now = self.loss_[-2], self.loss_[-1]
+                    # relative change over the sweep (CG steps need not lower L, hence |.|)
+                    change = abs(prev - now)
+                    self.converged_ = change <= self.tol * max(abs(prev), np.finfo(float).tiny)
+                    if self.converged_:
+                        break
         if failed:
             warnings.warn(
                 f"ImplicitALS: {failed} systems were not positive definite and were set to "
@@ -196,7 +235,7 @@ class ImplicitALS(FactorRecommender):
             )
         self.user_factors_ = Xf
         self.item_factors_ = Yf
-        self.n_iter_ = self.n_iter
+        self.n_iter_ = n_run
         return self
 
     def _gram(self, Y: np.ndarray) -> np.ndarray:
@@ -227,23 +266,44 @@ class ImplicitALS(FactorRecommender):
         return float(observed.sum()) + all_cells + penalty
 
     # ------------------------------------------------------------------ predict & co
-    def predict(self, users: Any, items: Any) -> np.ndarray:
-        """Scores ``x_u^T y_i`` (predicted preference) for pairs of ids. (n,)"""
+    def predict(self, users: Any, items: Any, *, unknown: str = "error") -> np.ndarray:
+        """Scores ``x_u^T y_i`` (predicted preference) for pairs of ids. (n,)
+
+        Parameters
+        ----------
+        users, items : array-like of ids, (n,)
+        unknown : {"error", "fallback"}
+            Unknown ids raise, or score 0 — the score of a user folded in from no
+            interactions (``x = 0``) — with a ColdStartWarning.
+        """
         check_is_fitted(self)
-        u = self._user_idx(users)
-        i = self._item_idx(items)
+        if unknown not in ("error", "fallback"):
+            raise LinmlInputError(f"unknown={unknown!r} must be 'error' or 'fallback'.")
+        allow = unknown == "fallback"
+        u = self._user_idx(users, allow_unknown=allow, hint=_PREDICT_HINT)
+        i = self._item_idx(items, allow_unknown=allow, hint=_PREDICT_HINT)
         if u.shape != i.shape:
             raise LinmlInputError(f"users ({u.shape[0]}) and items ({i.shape[0]}) must pair up.")
-        return np.einsum(
-            "nk,nk->n", self.user_factors_[u].astype(np.float64), self.item_factors_[i]
+        new = (u < 0) | (i < 0)
+        if new.any():
+            warnings.warn(
+                f"{int((u < 0).sum())} unknown user(s) and {int((i < 0).sum())} unknown item(s): "
+                "scored 0 (no interactions).",
+                ColdStartWarning,
+                stacklevel=2,
+            )
+        uu, ii = np.where(u < 0, 0, u), np.where(i < 0, 0, i)
+        dots = np.einsum(
+            "nk,nk->n", self.user_factors_[uu].astype(np.float64), self.item_factors_[ii]
         )
+        return np.where(new, 0.0, dots)
 
     def _score_rows(self, u_idx: np.ndarray) -> np.ndarray:
         return (self.user_factors_[u_idx] @ self.item_factors_.T).astype(np.float64)
 
     def fold_in(self, items: Any, values: Any = None) -> np.ndarray:
         """Factors of a new user from their interactions, by the exact user half-step
-        ``(Y^T Y + Y_u^T (C_u - I) Y_u + reg I) x = Y_u^T c_u``. (factors,)"""
+        ``(Y^T Y + Y_u^T (C_u - I) Y_u + reg I) x = Y_u^T c_u``. (rank,)"""
         check_is_fitted(self)
         items = np.atleast_1d(np.asarray(items))
         values = np.ones(items.shape[0]) if values is None else values
@@ -282,6 +342,7 @@ class ImplicitALS(FactorRecommender):
     def _explain(self) -> Explanation:
         check_is_fitted(self)
         X64 = self.user_factors_.astype(np.float64)
+        k = X64.shape[1]
         Y64 = self.item_factors_.astype(np.float64)
         eig = np.linalg.eigvalsh(Y64.T @ Y64)[::-1]  # descending
         cond = float(
@@ -290,15 +351,23 @@ class ImplicitALS(FactorRecommender):
         _, Rx = np.linalg.qr(X64)
         _, Ry = np.linalg.qr(Y64)
         s = np.linalg.svd(Rx @ Ry.T, compute_uv=False)
-        ex = Explanation(
-            title=f"ImplicitALS ({self.factors} factors, reg {self.reg}, alpha {self.alpha})"
-        )
+        ex = Explanation(title=f"ImplicitALS (rank {k}, reg {self.reg}, alpha {self.alpha})")
         ex.add("shape", (self.n_users_, self.n_items_), "users x items")
         ex.add("interactions", int(self.seen_values_.shape[0]))
         ex.add("singular values of X Y^T", s, "spectrum of the learned preference matrix")
         ex.add("cond(Y^T Y + reg I)", cond, "conditioning of the part every user's system shares")
         ex.add("final loss", self.loss_[-1])
+        converged = getattr(self, "converged_", False)
+        ex.add(
+            "sweeps run",
+            self.n_iter_,
+            f"converged (relative loss change < tol={self.tol})"
+            if converged
+            else f"stopped at n_iter={self.n_iter} before the loss settled to tol={self.tol}",
+        )
+        if not converged and self.tol > 0:
+            ex.suggestions.append(f"not converged in {self.n_iter} sweeps; raise n_iter.")
         ex.verdict = (
-            "well conditioned" if cond < 1e8 else "ill conditioned: raise reg or lower factors"
+            "well conditioned" if cond < 1e8 else "ill conditioned: raise reg or lower rank"
         )
         return ex

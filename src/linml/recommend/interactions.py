@@ -389,20 +389,38 @@ class Interactions:
         return lookup(self._item_index, ids, "item", allow_unknown)
 
 
-def lookup(index: pd.Index, ids: Any, what: str, allow_unknown: bool) -> np.ndarray:
-    """Positions of ``ids`` in ``index``; unknown ids raise (naming the first) unless allowed."""
+#: how many unknown ids an error message lists
+_SHOW_UNKNOWN = 3
+
+
+def lookup(
+    index: pd.Index, ids: Any, what: str, allow_unknown: bool, hint: str | None = None
+) -> np.ndarray:
+    """Positions of ``ids`` in ``index``; unknown ids raise unless allowed.
+
+    The error names the first few unknown ids, how many there are, and the way out:
+    ``hint`` (e.g. ``'pass unknown="fallback" to …'``), by default fold-in for users.
+    """
     query = _as_query(ids, index)
     positions = index.get_indexer(query)
     if positions.dtype.kind != "i":  # pragma: no cover - pandas always returns ints
         positions = positions.astype(np.int64)
     if not allow_unknown and (positions < 0).any():
-        bad = query[int(np.flatnonzero(positions < 0)[0])]
-        bad = bad.item() if isinstance(bad, np.generic) else bad
-        n_bad = int((positions < 0).sum())
+        bad_at = np.flatnonzero(positions < 0)
+        shown = []
+        for value in query[bad_at]:
+            value = value.item() if isinstance(value, np.generic) else value
+            if value not in shown:
+                shown.append(value)
+            if len(shown) == _SHOW_UNKNOWN:
+                break
+        listed = ", ".join(repr(v) for v in shown)
+        if hint is None:
+            hint = "pass its ratings to fold it in" if what == "user" else ""
         raise LinmlInputError(
-            f"unknown {what} id {bad!r} ({n_bad} unknown in all; the model knows {len(index)} "
-            f"{what}s). Check the id's type and spelling"
-            + (", or pass its ratings to fold it in." if what == "user" else ".")
+            f"unknown {what} id {shown[0]!r} ({bad_at.shape[0]} unknown of {query.shape[0]} "
+            f"given, e.g. {listed}; the model knows {len(index)} {what}s). Check the id's type "
+            "and spelling" + (f", or {hint}." if hint else ".")
         )
     return positions.astype(np.int64)
 
