@@ -11,6 +11,7 @@ import pytest
 
 from linml.exceptions import LinmlInputError
 from linml.neighbors import DocumentSearch, EmbeddingIndex
+from linml.neighbors._document_store import encode_texts
 
 DOCS = [
     "cats purr and sleep",
@@ -121,13 +122,25 @@ def saved_search(tmp_path):
         (lambda m, meta: m.pop("idf"), "lacks member 'idf'"),
         (lambda m, meta: m.update(extra=np.ones(1)), "unknown member 'extra.npy'"),
         (lambda m, meta: meta.update(embedder="minilm"), "unexpected member"),
-        (lambda m, meta: m.update(idf=m["idf"][:-1]), r"idf is float64 of shape"),
+        (lambda m, meta: m.update(idf=m["idf"][:-1]), r"idf is float32 of shape"),
         (lambda m, meta: m.update(vectors=m["vectors"][:, :1]), "vectors have 1 dimensions"),
-        (lambda m, meta: m.update(documents=m["documents"][:2]), "vectors of shape"),
-        (lambda m, meta: m.update(documents=np.arange(4)), "documents are int64"),
-        (lambda m, meta: m.update(vocabulary=m["idf"]), "vocabulary is float64"),
+        (
+            lambda m, meta: m.update(document_offsets=m["document_offsets"][:3]),
+            "3 document offsets for 4 vectors",
+        ),
+        (lambda m, meta: m.update(document_bytes=np.arange(4)), "document_bytes are int64"),
+        (lambda m, meta: m.update(vocabulary_bytes=m["idf"]), "vocabulary_bytes are float32"),
         (lambda m, meta: m["components"].__setitem__((0, 0), np.inf), "NaN or infinity"),
-        (lambda m, meta: m["vocabulary"].__setitem__(1, m["vocabulary"][0]), "repeats a term"),
+        (
+            lambda m, meta: m.update(
+                zip(
+                    ("vocabulary_bytes", "vocabulary_offsets"),
+                    encode_texts(["same"] * len(m["idf"])),
+                    strict=True,
+                )
+            ),
+            "repeats a term",
+        ),
         (lambda m, meta: meta.update(lsa_params={"n_components": "x"}), "inconsistent"),
         (lambda m, meta: meta.update(lsa_params={"evil": 1}), "lsa_params"),
         (lambda m, meta: meta.update(lsa_params=[1]), "lsa_params"),

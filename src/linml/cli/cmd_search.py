@@ -20,6 +20,8 @@ from linml.cli._common import (
 )
 
 EMBEDDERS = ("lsa", "minilm")
+#: characters of a document a result shows unless --full
+SNIPPET_CHARS = 300
 #: vector metrics of EmbeddingIndex (the library's ``METRICS``)
 METRICS = ("cosine", "l2", "ip")
 
@@ -93,24 +95,53 @@ def build(
     say(f"indexed {len(docs)} documents ({embedder}, {search.index_.dim} dimensions); wrote {out}")
 
 
+def snippet(document: str, limit: int = SNIPPET_CHARS) -> str:
+    """The first ``limit`` characters of ``document`` on one line, with its length if cut.
+
+    >>> snippet("a  b\\nc")
+    'a b c'
+    >>> snippet("word " * 100, limit=12)
+    'word word wo… (500 characters)'
+    >>> snippet("naïve 🙂 " * 2, limit=7)
+    'naïve 🙂… (16 characters)'
+    """
+    if len(document) <= limit:
+        return " ".join(document.split())
+    return f"{' '.join(document[:limit].split())}… ({len(document):,} characters)"
+
+
 @search_app.command("query")
 @friendly_errors
 def query(
     index: Path = typer.Argument(..., help="Index written by `linml search build`."),
     text: str = typer.Argument(..., help="Query text, or the id (row number) of an indexed item."),
     k: int = typer.Option(5, "-k", help="Number of results."),
+    full: bool = typer.Option(
+        False,
+        "--full",
+        help=f"Print each document in full (default: its first {SNIPPET_CHARS} characters).",
+    ),
     max_load_mb: float = max_load_option(),
     as_json: bool = json_option(),
 ) -> None:
-    """Top-k most similar items. Example: [bold]linml search query docs.npz "young cats" -k 3[/]"""
+    """Top-k most similar items. Example: [bold]linml search query docs.npz "young cats" -k 3[/]
+
+    A document result shows its first 300 characters on one line, then
+    "… (N characters)"; --full prints it whole. --json carries the same text.
+    """
     from linml.neighbors import DocumentSearch, EmbeddingIndex
 
     kind = _kind(index)
     results: list[dict[str, object]] = []
+    lengths: list[int] = []  # characters of each document hit
     if kind == "linml.DocumentSearch":
         search = DocumentSearch.load(index, max_load_mb=max_load_mb)
         hits = search.query(int(text) if text.isdigit() else text, k=k)
-        results = [{"id": int(i), "score": float(s), "document": doc} for i, s, doc in hits]
+        lengths = [len(doc) for _, _, doc in hits]
+        results = [
+            {"id": int(i), "score": float(s), "document": doc if full else snippet(doc)}
+            for i, s, doc in hits
+        ]
     elif kind == "linml.EmbeddingIndex":
         ix = EmbeddingIndex.load(index, max_load_mb=max_load_mb)
         if not text.lstrip("-").isdigit():
@@ -128,9 +159,21 @@ def query(
                 "kind": "documents" if kind == "linml.DocumentSearch" else "vectors",
                 "query": text,
                 "k": k,
+                "full": full,
                 "results": results,
             }
         )
+        return
+    if full and kind == "linml.DocumentSearch":
+        # whole documents do not go in a table: a header line per hit, then the text as is
+        console.print(escape(f"top {k} for {text!r}"), highlight=False, soft_wrap=True)
+        for hit, n_chars in zip(results, lengths):
+            console.print(
+                escape(f"── id {hit['id']} · score {hit['score']:.4f} · {n_chars:,} characters"),
+                highlight=False,
+                soft_wrap=True,
+            )
+            console.print(str(hit["document"]), markup=False, highlight=False, soft_wrap=True)
         return
     table = Table(title=escape(f"top {k} for {text!r}"))
     table.add_column("id", justify="right")
@@ -140,7 +183,7 @@ def query(
     for hit in results:
         row = [escape(str(hit["id"])), f"{hit['score']:.4f}"]
         if "document" in hit:
-            row.append(escape(str(hit["document"])[:100]))
+            row.append(escape(str(hit["document"])))
         table.add_row(*row)
     console.print(table)
 

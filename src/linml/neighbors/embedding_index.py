@@ -45,6 +45,8 @@ from linml.neighbors._kernels import topk_merge
 __all__ = ["EmbeddingIndex", "SearchResult"]
 
 METRICS = ("cosine", "l2", "ip")
+ANALOGY_METHODS = ("3cosadd", "3cosmul")
+COSMUL_EPS = 1e-3  # Levy & Goldberg (2014) use ε = 0.001 to prevent division by zero
 _FORMAT = 1
 
 
@@ -321,12 +323,29 @@ class EmbeddingIndex:
         positive: Sequence[Hashable] = (),
         negative: Sequence[Hashable] = (),
         k: int = 10,
+        method: str = "3cosadd",
     ) -> list[tuple[Hashable, float]]:
-        """Analogy by vector arithmetic: nearest to ``Σ x̂₊ − Σ x̂₋``, excluding the query ids.
+        """Analogy by vector arithmetic over unit vectors ``x̂``, excluding the query ids.
 
-        With unit vectors ``x̂`` this is the 3CosAdd rule of Mikolov et al. (2013): for
+        ``method='3cosadd'`` (Mikolov et al. 2013) returns the nearest, under the index's
+        metric, to ``Σ x̂₊ − Σ x̂₋``; ``method='3cosmul'`` (Levy & Goldberg 2014, eq. 4) ranks
+        every stored ``x`` by ``Π cos′(x, x₊) / (Π cos′(x, x₋) + ε)`` with
+        ``cos′ = (1 + cos) / 2 ∈ [0, 1]`` and ``ε = 1e-3``, and returns that score. For
         ``positive=['king', 'woman'], negative=['man']`` the answer should be ``'queen'``.
+
+        >>> import numpy as np
+        >>> V = np.array([[1, 0, 0.2], [0, 1, 0.2], [1, 0, 1], [0, 1, 1], [0.3, 0.3, -1]])
+        >>> index = EmbeddingIndex().add(V, ids=["man", "woman", "king", "queen", "apple"])
+        >>> for method in ("3cosadd", "3cosmul"):
+        ...     hits = index.most_similar(["king", "woman"], ["man"], k=2, method=method)
+        ...     print(method, [(w, round(s, 3)) for w, s in hits])
+        3cosadd [('queen', 0.963), ('apple', -0.368)]
+        3cosmul [('queen', 1.205), ('apple', 0.272)]
         """
+        if method not in ANALOGY_METHODS:
+            raise LinmlInputError(
+                f"method={method!r} must be one of {', '.join(map(repr, ANALOGY_METHODS))}."
+            )
         positive, _ = _id_list(positive, "positive")  # a bare string is refused, not split
         negative, _ = _id_list(negative, "negative")
         if not positive and not negative:
@@ -335,11 +354,35 @@ class EmbeddingIndex:
         N = self._X[self._rows_of(negative, "negative")]
         P, _ = _normalize_rows(P)
         N, _ = _normalize_rows(N)
+        if method == "3cosmul":
+            return self._most_similar_cosmul(P, N, k, positive + negative)
         query = P.sum(axis=0) - N.sum(axis=0)
         result = self.search(query[None, :], k=k, exclude=[positive + negative])
         return [
             (i.item() if isinstance(i, np.generic) else i, float(s))
             for i, s in zip(result.ids[0], result.scores[0])
+        ]
+
+    def _most_similar_cosmul(self, P, N, k, query_ids):
+        excluded = np.unique(self._rows_of(query_ids))
+        n_left = len(self) - excluded.size
+        if not (isinstance(k, int | np.integer) and 1 <= k <= n_left):
+            raise LinmlInputError(
+                f"k={k!r} must be an integer in [1, {n_left}] (the index holds {len(self)} "
+                f"vectors, {excluded.size} excluded)."
+            )
+        # cos(x, u) = x·u / ‖x‖ (u unit; a zero x has cosine 0), one GEMM for all query words
+        norms = np.sqrt(self._sqnorm)
+        inv = np.where(norms > 0, 1.0 / np.where(norms > 0, norms, 1.0), 0.0).astype(self.dtype)
+        C = (self._X @ np.vstack([P, N]).T) * inv[:, None]  # (n, n_pos + n_neg)
+        C = (1 + C) / 2  # cos′ ∈ [0, 1], as Levy & Goldberg shift cosines (no negative factors)
+        score = C[:, : len(P)].prod(axis=1) / (C[:, len(P) :].prod(axis=1) + COSMUL_EPS)
+        score[excluded] = -np.inf
+        top = np.argpartition(-score, k - 1)[:k]
+        top = top[np.lexsort((top, -score[top]))]  # descending score, ties by storage order
+        return [
+            (i.item() if isinstance(i, np.generic) else i, float(s))
+            for i, s in zip(self._ids[top], score[top])
         ]
 
     # ------------------------------------------------------------------ persistence

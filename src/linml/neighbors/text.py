@@ -13,8 +13,10 @@ all-MiniLM-L6-v2 sentence-transformers model shipped in the PyPI package
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import zipfile
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -22,11 +24,20 @@ import numpy as np
 from sklearn.base import TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted
+from threadpoolctl import threadpool_limits
 
 from linml._base import Explanation, LinmlEstimator
-from linml._validation import Interval
+from linml._validation import Interval, Options
 from linml.exceptions import LinmlInputError
 from linml.linalg import effective_rank, randomized_svd
+from linml.neighbors._document_store import (
+    DocumentStore,
+    StoredMember,
+    check_offsets,
+    decode_all,
+    encode_texts,
+    open_stored_member,
+)
 from linml.neighbors.embedding_index import EmbeddingIndex
 
 __all__ = ["LSA", "DocumentSearch", "SentenceEmbedder"]
@@ -56,9 +67,16 @@ class LSA(TransformerMixin, LinmlEstimator):
         ``n_components_``).
     min_df : int, default=1
         Ignore terms in fewer documents.
+    max_features : int or None, default=None
+        Keep only the ``max_features`` most frequent terms (None: all). ``components_`` holds
+        ``n_components × n_terms`` numbers and the SVD's work matrices ``n_terms × (k + 10)``,
+        so this bounds memory on a corpus with a huge vocabulary.
     stop_words : {'english', None}, default='english'
     sublinear_tf : bool, default=True
         Use ``1 + log(tf)``.
+    dtype : {'float64', 'float32'}, default='float64'
+        Precision of the TF-IDF matrix, the SVD and the factors. float32 halves memory and
+        the SVD's time; cosine search in float32 is what the index does anyway.
     random_state : int or None
         Seeds the randomized SVD.
 
@@ -67,8 +85,21 @@ class LSA(TransformerMixin, LinmlEstimator):
     components_ : ndarray of shape (n_components_, n_terms)
         ``V_kᵀ``: each row a "topic", a direction in term space.
     singular_values_ : ndarray of shape (n_components_,)
-    vocabulary_ : ndarray of str, shape (n_terms,)
+    vocabulary_ : ndarray of object (str), shape (n_terms,)
+        An object array, not ``dtype=str``: one 10,000-character "word" (a base64 blob in a
+        long line) would otherwise pad every term to 40 kB.
     idf_ : ndarray of shape (n_terms,)
+
+    Notes
+    -----
+    The randomized SVD re-normalizes its power iterations by LU (as scikit-learn's
+    ``randomized_svd`` does for more than two iterations): half the work of a QR of the
+    ``n_terms × (k + 10)`` block, which dominates the build time of a large corpus. It runs
+    on one BLAS thread: its dense steps are factorizations of ``(k + 10)``-column blocks, too
+    thin for BLAS threads to pay off, and threads that wait for a busy core spin. Measured
+    on 9,087 license paragraphs × 18,848 terms, k = 100, two cores shared with other jobs,
+    the whole ``linml search build``: 29 s wall and 6.9 s CPU with OpenBLAS's 2 threads,
+    5.8 s wall and 2.4 s CPU with one (``benchmarks/document_search.py``).
 
     Examples
     --------
@@ -82,8 +113,10 @@ class LSA(TransformerMixin, LinmlEstimator):
     _param_spec: ClassVar[dict[str, list[Any]]] = {
         "n_components": [Interval(int, 1, None)],
         "min_df": [Interval(int, 1, None)],
+        "max_features": [None, Interval(int, 1, None)],
         "stop_words": [None, str],
         "sublinear_tf": [bool],
+        "dtype": [Options(("float64", "float32"))],
         "random_state": [None, int],
     }
 
@@ -92,19 +125,27 @@ class LSA(TransformerMixin, LinmlEstimator):
         n_components: int = 100,
         *,
         min_df: int = 1,
+        max_features: int | None = None,
         stop_words: str | None = "english",
         sublinear_tf: bool = True,
+        dtype: str = "float64",
         random_state: int | None = None,
     ) -> None:
         self.n_components = n_components
         self.min_df = min_df
+        self.max_features = max_features
         self.stop_words = stop_words
         self.sublinear_tf = sublinear_tf
+        self.dtype = dtype
         self.random_state = random_state
 
     def _vectorizer(self) -> TfidfVectorizer:
         return TfidfVectorizer(
-            min_df=self.min_df, stop_words=self.stop_words, sublinear_tf=self.sublinear_tf
+            min_df=self.min_df,
+            max_features=self.max_features,
+            stop_words=self.stop_words,
+            sublinear_tf=self.sublinear_tf,
+            dtype=np.dtype(self.dtype),
         )
 
     def fit(self, documents: Sequence[str], y: Any = None) -> LSA:
@@ -122,9 +163,13 @@ class LSA(TransformerMixin, LinmlEstimator):
         except ValueError as e:  # e.g. only stop words
             raise LinmlInputError(f"documents: {e}") from e
         k = min(self.n_components, min(X.shape) - 1) if min(X.shape) > 1 else 1
-        U, S, Vt = randomized_svd(X, k, n_iter=5, random_state=self.random_state)
+        # X ≈ U_k S_k V_kᵀ; LU between power iterations, one BLAS thread (see Notes)
+        with threadpool_limits(1, user_api="blas"):
+            U, S, Vt = randomized_svd(
+                X, k, n_iter=5, power_iteration_normalizer="lu", random_state=self.random_state
+            )
         self._vectorizer_ = vectorizer
-        self.vocabulary_ = vectorizer.get_feature_names_out().astype(str)
+        self.vocabulary_ = vectorizer.get_feature_names_out().astype(object)
         self.idf_ = vectorizer.idf_.copy()
         self.components_ = Vt
         self.singular_values_ = S
@@ -206,7 +251,33 @@ class DocumentSearch:
     embedder : {'lsa', 'minilm'}, default='lsa'
     n_components : int, default=100
         LSA rank.
+    max_features : int or None, default=100_000
+        LSA vocabulary cap: the most frequent terms. ``components_`` and the SVD's work
+        matrices grow with every term, and a long line of identifiers, hashes or numbers adds
+        terms by the thousand that occur once and tie no two documents together; the cap
+        bounds those matrices at ``100 000 × (k + 10) × 4 B ≈ 44 MB`` for ``k = 100``. It
+        is not reached by ordinary text (the 5.2 MB license corpus of
+        ``benchmarks/document_search.py`` has 18,848 terms). None keeps every term.
     random_state : int or None
+
+    Attributes
+    ----------
+    documents_ : DocumentStore
+        The documents (a read-only sequence of ``str``) as UTF-8 bytes plus offsets: the size
+        of the text, whatever the longest document. After :meth:`load` they stay in the file
+        and each one is read when a query returns it.
+    embeddings_ : ndarray of shape (n_documents, d), float32
+        The documents' coordinates as the embedder gave them (LSA: ``U_k S_k``), what
+        :meth:`save` writes: re-indexing them on load normalizes them exactly as ``fit`` did
+        (normalizing already-normalized float32 rows again is not exact to the last bit).
+    index_ : EmbeddingIndex
+        The documents' embeddings, unit-normalized, cosine metric.
+
+    Notes
+    -----
+    The LSA embedder works in float32 (``LSA(dtype='float32')``): the index holds float32
+    vectors anyway, and the TF-IDF matrix, the randomized SVD and the factors take half the
+    memory and time.
 
     Examples
     --------
@@ -217,15 +288,23 @@ class DocumentSearch:
     ['kittens are young cats']
     """
 
-    _FORMAT: ClassVar[int] = 1
+    #: 1: documents as a fixed-width unicode array, deflated (read, never written);
+    #: 2: documents as UTF-8 bytes + offsets, stored uncompressed and read lazily
+    _FORMAT: ClassVar[int] = 2
 
     def __init__(
-        self, embedder: str = "lsa", *, n_components: int = 100, random_state: int | None = None
+        self,
+        embedder: str = "lsa",
+        *,
+        n_components: int = 100,
+        max_features: int | None = 100_000,
+        random_state: int | None = None,
     ):
         if embedder not in ("lsa", "minilm"):
             raise LinmlInputError(f"embedder={embedder!r} must be 'lsa' or 'minilm'.")
         self.embedder = embedder
         self.n_components = n_components
+        self.max_features = max_features
         self.random_state = random_state
 
     def _embed(self, texts: Sequence[str]) -> np.ndarray:
@@ -233,20 +312,27 @@ class DocumentSearch:
 
     def fit(self, documents: Sequence[str]) -> DocumentSearch:
         """Embed the documents and index them (ids are their positions)."""
-        self.documents_ = _check_documents(documents)
+        docs = _check_documents(documents)
         if self.embedder == "lsa":
-            self._model = LSA(self.n_components, random_state=self.random_state)
-            Z = self._model.fit_transform(self.documents_)
+            self._model = LSA(
+                self.n_components,
+                max_features=self.max_features,
+                dtype="float32",
+                random_state=self.random_state,
+            )
+            Z = self._model.fit_transform(docs)
         else:
             self._model = SentenceEmbedder()
-            Z = self._model.transform(self.documents_)
-        self.index_ = EmbeddingIndex("cosine").add(Z.astype(np.float32))
+            Z = self._model.transform(docs)
+        self.embeddings_ = np.ascontiguousarray(Z, dtype=np.float32)
+        self.index_ = EmbeddingIndex("cosine").add(self.embeddings_)
+        self.documents_ = DocumentStore.from_texts(docs)
         return self
 
     def query(self, text: str | int, k: int = 5) -> list[tuple[int, float, str]]:
         """Top-``k`` documents for a text, or for a document id (itself excluded).
 
-        Returns ``[(id, cosine, document), ...]``.
+        Returns ``[(id, cosine, document), ...]``, each document in full.
         """
         if not hasattr(self, "index_"):
             raise LinmlInputError("DocumentSearch is not fitted; call fit(documents) first.")
@@ -269,22 +355,28 @@ class DocumentSearch:
         ]
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Save documents, embedder state and index vectors to one ``.npz``, atomically."""
+        """Save documents, embedder state and index vectors to one ``.npz``, atomically.
+
+        Format 2: ``np.savez`` (members stored, not deflated), so :meth:`load` can read the
+        documents' bytes in place; ``meta`` carries their SHA-256. The file is about the size
+        of the text plus ``n × (8 + 4 d)`` bytes of offsets and vectors, plus the LSA factors.
+        """
         from linml.io import atomic_write
 
+        data, offsets = self.documents_.arrays()
         meta = {
             "kind": "linml.DocumentSearch",
             "format": self._FORMAT,
             "embedder": self.embedder,
             "n_components": self.n_components,
+            "documents_sha256": hashlib.sha256(data).hexdigest(),
         }
-        arrays = {
-            "documents": np.array(self.documents_, dtype=str),
-            "vectors": self.index_._X,
-        }
+        arrays = {"document_bytes": data, "document_offsets": offsets, "vectors": self.embeddings_}
         if self.embedder == "lsa":
+            vocabulary_bytes, vocabulary_offsets = encode_texts(self._model.vocabulary_)
             arrays |= {
-                "vocabulary": self._model.vocabulary_,
+                "vocabulary_bytes": vocabulary_bytes,
+                "vocabulary_offsets": vocabulary_offsets,
                 "idf": self._model.idf_,
                 "components": self._model.components_,
                 "singular_values": self._model.singular_values_,
@@ -292,7 +384,7 @@ class DocumentSearch:
             meta["lsa_params"] = self._model.get_params()
         arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
         with atomic_write(path) as handle:
-            np.savez_compressed(handle, **arrays)
+            np.savez(handle, **arrays)
 
     @classmethod
     def load(
@@ -307,13 +399,18 @@ class DocumentSearch:
         ``max_load_mb`` and ``max_compression_ratio`` bound what the file may allocate
         (defaults :data:`linml.io.DEFAULT_MAX_LOAD_MB`, :data:`linml.io.DEFAULT_MAX_COMPRESSION_RATIO`);
         they are checked from the archive's headers before any array is inflated.
+
+        A format-2 file's documents are not read into memory: their bytes are hashed in 1 MiB
+        chunks (against the SHA-256 in the metadata) and each document is read from the file
+        when a query returns it (see :mod:`linml.neighbors._document_store`). Format-1 files
+        (fixed-width unicode, written by linml before format 2) still load, into memory.
         """
         from linml import io
 
         with io.open_npz(
             path,
             what=_WHAT,
-            allowed=(*_BASE_MEMBERS, *_LSA_MEMBERS),
+            allowed=(*_BASE_MEMBERS[1], *_LSA_MEMBERS[1], *_BASE_MEMBERS[2], *_LSA_MEMBERS[2]),
             json_keys=("meta",),
             max_load_mb=max_load_mb,
             max_compression_ratio=max_compression_ratio,
@@ -321,50 +418,106 @@ class DocumentSearch:
             if "meta" not in npz.keys:
                 raise npz.error(f"not a {_WHAT} (no 'meta' member).")
             meta = npz.json("meta")
-            embedder, n_components, lsa_params = _check_search_meta(meta, npz, cls._FORMAT)
-            members = _BASE_MEMBERS + (_LSA_MEMBERS if embedder == "lsa" else ())
+            embedder, n_components, lsa_params, version = _check_search_meta(meta, npz, cls._FORMAT)
+            members = _BASE_MEMBERS[version] + (_LSA_MEMBERS[version] if embedder == "lsa" else ())
             if set(npz.keys) != set(members):
                 odd = sorted(set(npz.keys) ^ set(members))[0]
                 state = "lacks" if odd in members else "has an unexpected"
                 raise npz.error(f"not a {_WHAT}: it {state} member {odd!r}.")
-            reason = _check_search_headers(npz, embedder)
+            reason = _check_search_headers(npz, embedder, version)
             if reason is not None:
                 raise npz.error(f"its contents are inconsistent: {reason}.")
-            arrays = {key: npz.array(key) for key in members}
+            lazy = {"document_bytes"} if version == 2 else set()
+            arrays = {key: npz.array(key) for key in members if key not in lazy}
+            if version == 2:
+                documents = _stored_documents(npz, arrays.pop("document_offsets"), meta)
+            else:
+                documents = DocumentStore.from_texts(str(d) for d in arrays.pop("documents"))
         bad = [k for k, a in arrays.items() if a.dtype.kind == "f" and not np.isfinite(a).all()]
         if bad:
             raise npz.error(f"its contents are inconsistent: {bad[0]} holds NaN or infinity.")
-        vocabulary = arrays.get("vocabulary")
-        if vocabulary is not None and len(set(vocabulary.tolist())) != len(vocabulary):
-            raise npz.error("its contents are inconsistent: the vocabulary repeats a term.")
+        if embedder == "lsa":
+            vocabulary = _vocabulary(npz, arrays, version)
+            if len(set(vocabulary.tolist())) != len(vocabulary):
+                raise npz.error("its contents are inconsistent: the vocabulary repeats a term.")
         try:
             search = cls(embedder, n_components=n_components)
-            search.documents_ = [str(d) for d in arrays["documents"]]
+            search.documents_ = documents
             if embedder == "lsa":
                 lsa = LSA(**lsa_params)
                 lsa._check_params()
-                lsa.vocabulary_, lsa.idf_ = arrays["vocabulary"], arrays["idf"]
+                lsa.vocabulary_, lsa.idf_ = vocabulary, arrays["idf"]
                 lsa.components_ = arrays["components"]
                 lsa.singular_values_ = arrays["singular_values"]
                 lsa.n_components_ = int(lsa.components_.shape[0])
                 lsa.n_documents_ = len(search.documents_)
                 search._model = lsa
+                search.max_features = lsa.max_features
             else:
                 search._model = SentenceEmbedder()
             ids = np.arange(len(search.documents_))
-            search.index_ = EmbeddingIndex("cosine").add(arrays["vectors"], ids=ids)
+            search.embeddings_ = arrays["vectors"]
+            search.index_ = EmbeddingIndex("cosine").add(search.embeddings_, ids=ids)
         except (KeyError, TypeError, ValueError) as e:
             raise npz.error(f"its contents are inconsistent ({e}).") from e
         return search
 
 
 _WHAT = "linml document index"
-_BASE_MEMBERS = ("meta", "documents", "vectors")
-_LSA_MEMBERS = ("vocabulary", "idf", "components", "singular_values")
+#: members by format: documents as a fixed-width unicode array (1) or bytes + offsets (2)
+_BASE_MEMBERS = {
+    1: ("meta", "documents", "vectors"),
+    2: ("meta", "document_bytes", "document_offsets", "vectors"),
+}
+_LSA_MEMBERS = {
+    1: ("vocabulary", "idf", "components", "singular_values"),
+    2: ("vocabulary_bytes", "vocabulary_offsets", "idf", "components", "singular_values"),
+}
+#: errors a damaged file raises while its document bytes are located and hashed
+_LOCATE_ERRORS = (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile)
 
 
-def _check_search_meta(meta: Any, npz: Any, fmt: int) -> tuple[str, int, dict[str, Any]]:
-    """``(embedder, n_components, lsa_params)`` from saved metadata, or a clear error."""
+def _stored_documents(npz: Any, offsets: np.ndarray, meta: dict[str, Any]) -> DocumentStore:
+    """The documents of a format-2 file, left in the file, hashed and their offsets checked."""
+    dtype, shape = npz.header("document_bytes")
+    try:
+        data: Any = open_stored_member(npz.path, "document_bytes", dtype, shape)
+    except _LOCATE_ERRORS as e:
+        raise npz.error(f"not a {_WHAT}, or a damaged one ({type(e).__name__}: {e}).") from e
+    if data is None:  # recompressed by some tool: inflate (bounded by max_load_mb) instead
+        data = npz.array("document_bytes")
+    try:
+        digest = data.sha256() if isinstance(data, StoredMember) else _sha256(data)
+    except (LinmlInputError, OSError) as e:
+        raise npz.error(f"not a {_WHAT}, or a damaged one ({e}).") from e
+    if digest != meta.get("documents_sha256"):
+        raise npz.error("checksum mismatch — its documents were modified or corrupted.")
+    reason = check_offsets(offsets, shape[0])
+    if reason is not None:
+        raise npz.error(f"its contents are inconsistent: document {reason}.")
+    return DocumentStore(data, offsets)
+
+
+def _sha256(data: np.ndarray) -> str:
+    return hashlib.sha256(np.ascontiguousarray(data)).hexdigest()
+
+
+def _vocabulary(npz: Any, arrays: dict[str, np.ndarray], version: int) -> np.ndarray:
+    """The LSA terms as an object array of ``str`` (format 1: fixed-width unicode)."""
+    if version == 1:
+        return arrays.pop("vocabulary").astype(object)
+    data, offsets = arrays.pop("vocabulary_bytes"), arrays.pop("vocabulary_offsets")
+    reason = check_offsets(offsets, len(data))
+    if reason is not None:
+        raise npz.error(f"its contents are inconsistent: vocabulary {reason}.")
+    try:
+        return decode_all(data, offsets, "vocabulary")
+    except LinmlInputError as e:
+        raise npz.error(f"its contents are inconsistent: {e}") from e
+
+
+def _check_search_meta(meta: Any, npz: Any, fmt: int) -> tuple[str, int, dict[str, Any], int]:
+    """``(embedder, n_components, lsa_params, format)`` from saved metadata, or a clear error."""
     if not isinstance(meta, dict) or meta.get("kind") != "linml.DocumentSearch":
         raise npz.error(f"not a {_WHAT}.")
     version = meta.get("format")
@@ -374,6 +527,8 @@ def _check_search_meta(meta: Any, npz: Any, fmt: int) -> tuple[str, int, dict[st
         raise LinmlInputError(
             f"{str(npz.path)!r} was written by a newer linml (format {version}); upgrade linml."
         )
+    if version not in _BASE_MEMBERS:
+        raise npz.error(f"not a {_WHAT} (format {version} is not one linml wrote).")
     embedder, n_components = meta.get("embedder"), meta.get("n_components")
     if embedder not in ("lsa", "minilm"):
         raise npz.error(f"not a {_WHAT} (embedder {embedder!r}).")
@@ -384,26 +539,53 @@ def _check_search_meta(meta: Any, npz: Any, fmt: int) -> tuple[str, int, dict[st
         not isinstance(lsa_params, dict) or set(lsa_params) - set(LSA._get_param_names())
     ):
         raise npz.error(f"its contents are inconsistent: lsa_params {lsa_params!r:.200}.")
-    return embedder, n_components, lsa_params
+    return embedder, n_components, lsa_params, version
 
 
-def _check_search_headers(npz: Any, embedder: str) -> str | None:
+def _check_text_headers(npz: Any, name: str, n: int | None) -> tuple[str | None, int]:
+    """Why ``{name}_bytes`` / ``{name}_offsets`` are not ``n`` texts (None if they are), and n."""
+    (b_dtype, b_shape), (o_dtype, o_shape) = (
+        npz.header(f"{name}_bytes"),
+        npz.header(f"{name}_offsets"),
+    )
+    if b_dtype != np.uint8 or len(b_shape) != 1:
+        return f"{name}_bytes are {b_dtype} of shape {b_shape}, not UTF-8 bytes", -1
+    if o_dtype != np.int64 or len(o_shape) != 1 or o_shape[0] < 1:
+        return f"{name}_offsets are {o_dtype} of shape {o_shape}, not int64 offsets", -1
+    if n is not None and o_shape[0] != n + 1:
+        return f"{o_shape[0]} {name} offsets for {n} vectors (expected {n + 1})", -1
+    return None, o_shape[0] - 1
+
+
+def _check_search_headers(npz: Any, embedder: str, version: int = 1) -> str | None:
     """Why the declared array headers do not make a document index (None if they do)."""
-    (doc_dtype, doc_shape), (V_dtype, V_shape) = npz.header("documents"), npz.header("vectors")
-    if doc_dtype.kind != "U" or len(doc_shape) != 1:
-        return f"documents are {doc_dtype} of shape {doc_shape}, not a list of strings"
-    if V_dtype.kind != "f" or len(V_shape) != 2 or V_shape[0] != doc_shape[0]:
-        return f"vectors of shape {V_shape} for {doc_shape[0]} documents"
+    V_dtype, V_shape = npz.header("vectors")
+    if V_dtype.kind != "f" or len(V_shape) != 2:
+        return f"vectors of shape {V_shape} are not a matrix of floats"
+    if version == 1:
+        doc_dtype, doc_shape = npz.header("documents")
+        if doc_dtype.kind != "U" or len(doc_shape) != 1:
+            return f"documents are {doc_dtype} of shape {doc_shape}, not a list of strings"
+        if V_shape[0] != doc_shape[0]:
+            return f"vectors of shape {V_shape} for {doc_shape[0]} documents"
+    else:
+        reason, _ = _check_text_headers(npz, "document", V_shape[0])
+        if reason is not None:
+            return reason
     if embedder != "lsa":
         return None
-    headers = {key: npz.header(key) for key in _LSA_MEMBERS}
+    keys = ("idf", "components", "singular_values") + (("vocabulary",) if version == 1 else ())
+    headers = {key: npz.header(key) for key in keys}
     (k, n_terms) = headers["components"][1] if len(headers["components"][1]) == 2 else (-1, -1)
-    expected = {
-        "components": (k, n_terms),
-        "singular_values": (k,),
-        "idf": (n_terms,),
-        "vocabulary": (n_terms,),
-    }
+    expected = {"components": (k, n_terms), "singular_values": (k,), "idf": (n_terms,)}
+    if version == 1:
+        expected["vocabulary"] = (n_terms,)
+    else:
+        reason, n_words = _check_text_headers(npz, "vocabulary", None)
+        if reason is not None:
+            return reason
+        if n_words != n_terms:
+            return f"{n_words} vocabulary terms for components of {n_terms} terms"
     for key, shape in expected.items():
         dtype, declared = headers[key]
         if declared != shape or k < 1 or (dtype.kind != "U") == (key == "vocabulary"):
