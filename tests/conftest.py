@@ -36,3 +36,25 @@ def _close_figures():
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+@pytest.fixture(scope="session")
+def dask_client():
+    """A real ``distributed.LocalCluster`` (2 worker processes, 1 thread each), started once per
+    test process; the Dask tests that need a cluster take it, quick ones use
+    ``dask.config.set(scheduler="synchronous")``. Skipped when the ``dask`` extra is absent."""
+    pytest.importorskip("dask.array")
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs="error",
+    )
+    client = distributed.Client(cluster)
+    try:
+        yield client
+    finally:
+        client.close()
+        cluster.close()
