@@ -40,7 +40,7 @@ recommend_app = typer.Typer(
     no_args_is_help=True,
 )
 
-_MODELS = ("als", "implicit")
+_MODELS = ("als", "implicit", "bpr")
 _SOLVERS = ("cholesky", "cg")
 #: what ``--duplicates`` accepts (the library's ``DUPLICATE_POLICIES``)
 DUPLICATES = ("error", "last", "mean", "sum")
@@ -90,6 +90,12 @@ def _load(
     return read_ratings(ratings, user=user_col, item=item_col, rating=rating, duplicates=duplicates)
 
 
+def _final_loss(estimator: Any) -> float:
+    """The last recorded training loss: ImplicitALS's ``loss_``, BPR's ``loss_trace_``."""
+    trace = getattr(estimator, "loss_", None)
+    return float((estimator.loss_trace_ if trace is None else trace)[-1])
+
+
 def _fitting(model: str, inter: Any) -> str:
     return f"fitting {model} on {inter.n_users}×{inter.n_items} ({inter.nnz} interactions) …"
 
@@ -98,15 +104,23 @@ def _build(
     model: str,
     rank: int,
     reg: float | None,
-    n_iter: int,
+    n_iter: int | None,
     alpha: float,
     solver: str | None,
     seed: int,
 ) -> Any:
-    from linml.recommend import ALS, ImplicitALS
+    from linml.recommend import ALS, BPR, ImplicitALS
 
     if model not in _MODELS:
         fail(f"--model {model!r} must be one of {', '.join(_MODELS)}.")
+    if model == "bpr":
+        return BPR(
+            rank=rank,
+            reg=0.01 if reg is None else reg,
+            n_epochs=100 if n_iter is None else n_iter,
+            random_state=seed,
+        )
+    n_iter = 15 if n_iter is None else n_iter
     if model == "als":
         return ALS(
             rank=rank,
@@ -131,11 +145,16 @@ _RATINGS = typer.Argument(
     "default: generated low-rank ratings.",
 )
 _MODEL = typer.Option(
-    "als", "--model", "-m", help="als (explicit ratings) or implicit (0/1 feedback)."
+    "als",
+    "--model",
+    "-m",
+    help="als (explicit ratings), implicit (ImplicitALS on 0/1 feedback) or bpr (BPR on 0/1 feedback).",
 )
 _RANK = typer.Option(32, "--rank", help="Latent factors (rank of the factorization).")
-_REG = typer.Option(None, "--reg", help="Regularization (default 0.1).")
-_ITER = typer.Option(15, "--n-iter", help="ALS sweeps.")
+_REG = typer.Option(None, "--reg", help="Regularization (default 0.1; 0.01 for bpr).")
+_ITER = typer.Option(
+    None, "--n-iter", help="Sweeps (als, implicit; default 15) or SGD epochs (bpr; default 100)."
+)
 _ALPHA = typer.Option(2.0, "--alpha", help="ImplicitALS confidence slope: c = 1 + alpha r.")
 _SOLVER = typer.Option(
     None,
@@ -225,7 +244,7 @@ def fit(
     model: str = _MODEL,
     rank: int = _RANK,
     reg: float = _REG,
-    n_iter: int = _ITER,
+    n_iter: int | None = _ITER,
     alpha: float = _ALPHA,
     solver: str = _SOLVER,
     seed: int = _SEED,
@@ -249,7 +268,7 @@ def fit(
     if not 0.0 <= holdout < 1.0:
         fail(f"--holdout {holdout} must be in [0, 1): the fraction of ratings held out.")
     estimator = _build(model, rank, reg, n_iter, alpha, solver, seed)
-    inter = _load(ratings, user_col, item_col, rating_col, duplicates, model == "implicit")
+    inter = _load(ratings, user_col, item_col, rating_col, duplicates, model != "als")
     show = _show_progress(show_progress, quiet, as_json)
     quiet = quiet or as_json
     scores: dict[str, Any] = {}
@@ -268,7 +287,7 @@ def fit(
         "n_items": inter.n_items,
         "n_interactions": inter.nnz,
         "train_rmse": float(estimator.train_rmse_[-1]) if explicit else None,
-        "final_loss": None if explicit else float(estimator.loss_[-1]),
+        "final_loss": None if explicit else _final_loss(estimator),
         "n_iter": int(estimator.n_iter_),
         "converged": bool(estimator.converged_),
         "holdout": scores.get("holdout", 0.0),
@@ -376,7 +395,7 @@ def evaluate_cmd(
     model: str = _MODEL,
     rank: int = _RANK,
     reg: float = _REG,
-    n_iter: int = _ITER,
+    n_iter: int | None = _ITER,
     alpha: float = _ALPHA,
     solver: str = _SOLVER,
     seed: int = _SEED,
@@ -396,7 +415,7 @@ def evaluate_cmd(
     from linml.recommend import evaluate
 
     estimator = _build(model, rank, reg, n_iter, alpha, solver, seed)
-    inter = _load(ratings, user_col, item_col, rating_col, duplicates, model == "implicit")
+    inter = _load(ratings, user_col, item_col, rating_col, duplicates, model != "als")
     if _show_progress(show_progress, quiet, as_json):  # a bar per fold's sweeps
         estimator.set_params(verbose=True)
         frame = evaluate(estimator, inter, folds=folds, k=at, random_state=seed)

@@ -138,7 +138,7 @@ def register_tune(recommend_app: typer.Typer) -> None:
         model: str = _MODEL,
         rank: int = _RANK,
         reg: float = _REG,
-        n_iter: int = _ITER,
+        n_iter: int | None = _ITER,
         alpha: float = _ALPHA,
         solver: str = _SOLVER,
         seed: int = _SEED,
@@ -159,7 +159,7 @@ def register_tune(recommend_app: typer.Typer) -> None:
 
         estimator = _build(model, rank, reg, n_iter, alpha, solver, seed)
         param_grid = parse_grid(grid, model, sorted(estimator.get_params(deep=False)))
-        inter = _load(ratings, user_col, item_col, rating_col, duplicates, model == "implicit")
+        inter = _load(ratings, user_col, item_col, rating_col, duplicates, model != "als")
         search = GridSearchCV(
             estimator,
             param_grid,

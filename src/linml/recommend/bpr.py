@@ -109,6 +109,10 @@ class BPR(FactorRecommender):
         AUC (0.5 at random initial factors).
     n_epochs_ : int
         Epochs run (fewer than ``n_epochs`` when ``tol`` stopped the fit).
+    n_iter_ : int
+        The same count, under the name every linml recommender uses.
+    converged_ : bool
+        Whether ``tol`` stopped the epochs before ``n_epochs``.
     skipped_ : int
         Triples skipped in the last epoch because no negative was found.
     user_ids_, item_ids_ : ndarray
@@ -224,6 +228,7 @@ class BPR(FactorRecommender):
         kernel = K.bpr_epoch_parallel if self.parallel else K.bpr_epoch_serial
         lr, reg = dt.type(self.learning_rate), dt.type(self.reg)
         self.loss_trace_, self.auc_trace_ = [], []
+        converged = False
         with progress_bar(self.verbose, "BPR", self.n_epochs) as advance:
             for epoch in range(self.n_epochs):
                 stats = np.zeros((n_chunks, 4))
@@ -255,12 +260,15 @@ class BPR(FactorRecommender):
                 if self.tol > 0 and epoch > 0:
                     prev, now = self.loss_trace_[-2], self.loss_trace_[-1]
                     if abs(prev - now) <= self.tol * prev:
+                        converged = True
                         break
         P[np.diff(indptr) == 0] = 0.0  # users without data: no direction learned
         self.user_factors_ = P
         self.item_factors_ = Q
         self.item_bias_ = b
         self.n_epochs_ = len(self.loss_trace_)
+        self.n_iter_ = self.n_epochs_  # the name every linml recommender reports its passes by
+        self.converged_ = converged
         self.skipped_ = int(total[K.SKIPPED])
         return self
 
