@@ -50,7 +50,7 @@ def dask_client():
         threads_per_worker=1,
         processes=True,
         dashboard_address=None,
-        silence_logs="error",
+        silence_logs="ERROR",
     )
     client = distributed.Client(cluster)
     try:

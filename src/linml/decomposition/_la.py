@@ -5,9 +5,8 @@ its factorizations from :mod:`linml.linalg` through this module, plus the stream
 second-moment helpers the PCA/Whitener fits share:
 
 * :func:`centered_scatter` — ``M2 = (X − μ)ᵀ (X − μ)`` from one ``syrk`` Gram product minus
-  ``n μμᵀ``, or from centered row blocks when that subtraction would cancel digits;
-* :func:`merge_moments` — Chan, Golub & LeVeque's pairwise update of ``(n, μ, M2)``, so
-  statistics of chunks combine exactly into those of their union.
+  ``n μμᵀ``, or from centered row blocks when that subtraction would cancel digits.
+  Chunks are combined by :class:`linml.linalg.gram_stats.GramStats` (Chan, Golub & LeVeque).
 """
 
 from __future__ import annotations
@@ -35,7 +34,6 @@ __all__ = [
     "effective_rank",
     "eigh_sorted",
     "low_rank_approx",
-    "merge_moments",
     "randomized_svd",
     "svd",
     "svd_flip_signs",
@@ -82,24 +80,6 @@ def _centered_scatter_blocked(X: np.ndarray, mean: np.ndarray) -> np.ndarray:
     # syrk fills the upper triangle only: mirror it (C = triu + triu₁ᵀ)
     upper = np.triu(C)
     return np.ascontiguousarray(upper + np.triu(upper, 1).T)
-
-
-def merge_moments(
-    n_a: int, mean_a: np.ndarray, M2_a: np.ndarray, n_b: int, mean_b: np.ndarray, M2_b: np.ndarray
-) -> tuple[int, np.ndarray, np.ndarray]:
-    """Combine the moments ``(n, μ, M2)`` of two disjoint sets of rows (Chan et al., 1979).
-
-    ``n = n_a + n_b``, ``δ = μ_b − μ_a``, ``μ = μ_a + δ n_b / n`` and
-    ``M2 = M2_a + M2_b + (n_a n_b / n) δ δᵀ`` — algebraically the same as accumulating
-    ``(count, Σx, XᵀX)`` but without subtracting two large numbers at the end.
-    """
-    if n_a == 0:
-        return n_b, mean_b.copy(), M2_b.copy()
-    n = n_a + n_b
-    delta = mean_b - mean_a  # δ = μ_b − μ_a
-    mean = mean_a + delta * (n_b / n)
-    M2 = M2_a + M2_b + np.outer(delta, delta) * (n_a * n_b / n)
-    return n, mean, M2
 
 
 def condition_number_from_spectrum(singular_values: Any) -> float:

@@ -18,11 +18,13 @@ import numpy as np
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from linml import _dask
 from linml._base import Explanation, LinmlEstimator
 from linml._validation import Interval, Options, check_random_state, validate_data
 from linml.decomposition import _la
 from linml.exceptions import LinmlInputError, NumericalWarning
 from linml.linalg._scaling import check_squares_finite, global_exponent, ldexp_checked
+from linml.linalg.gram_stats import GramStats
 
 __all__ = ["PCA"]
 
@@ -102,12 +104,108 @@ def _auto_solver(n: int, p: int, n_components: Any) -> str:
     return "svd"
 
 
+def _auto_solver_dask(p: int, n_components: Any) -> str:
+    """Dask rule: the p×p Gram reduction (one pass) unless p is large and k is a small int."""
+    if p <= 1000 or not isinstance(n_components, numbers.Integral):
+        return "covariance_eigh"
+    return "randomized"
+
+
+def _solve_randomized_dask(
+    Xd: Any, mean: np.ndarray, k: int, n_oversamples: int, n_iter: int, seed: Any
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Top-k of ``Xc = X − μ`` (a dask array) by dask's compressed SVD (Halko et al. 2011).
+
+    ``da.linalg.svd_compressed`` draws a Gaussian test matrix, runs ``n_iter`` power
+    iterations ``(Xc Xcᵀ)^q Xc Ω`` with QR re-orthonormalization (TSQR over row blocks), and
+    factors the small projected matrix; the total variance is ``‖Xc‖_F² / (n − 1)``.
+    """
+    import dask
+    import dask.array as da
+
+    Xc = Xd - mean  # centered lazily, block by block
+    _, S, Vt = da.linalg.svd_compressed(
+        Xc, k, n_power_iter=n_iter, n_oversamples=n_oversamples, seed=seed
+    )
+    S, Vt, sq = dask.compute(S, Vt, da.sum(Xc * Xc))
+    _, Vt = _la.svd_flip_signs(np.zeros((1, Vt.shape[0])), Vt)  # signs as the in-memory fit
+    return np.ascontiguousarray(Vt), np.asarray(S), float(sq) / max(Xd.shape[0] - 1, 1)
+
+
+def _solve_svd_dask(Xd: Any, mean: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """Exact thin SVD of the tall-skinny ``Xc = X − μ`` by dask's TSQR (one column chunk)."""
+    import dask
+    import dask.array as da
+
+    _, S, Vt = dask.compute(*da.linalg.svd(Xd - mean))
+    _, Vt = _la.svd_flip_signs(np.zeros((1, Vt.shape[0])), Vt)
+    return Vt, S, float(np.sum(S**2) / max(Xd.shape[0] - 1, 1))
+
+
+def _project_block(B: np.ndarray, components: np.ndarray, offset: np.ndarray, scale: Any):
+    """One row block's scores ``B Vₖ − μ Vₖ`` (divided by ``scale`` when whitening)."""
+    Z = B @ components.T - offset
+    return Z / scale if scale is not None else Z
+
+
+def _reconstruct_block(Z: np.ndarray, components: np.ndarray, mean: np.ndarray, scale: Any):
+    """One row block of ``X̂ = Z Vₖᵀ + μ`` (un-whitening first)."""
+    if scale is not None:
+        Z = Z * scale
+    return Z @ components + mean
+
+
 def _components_for_fraction(ratio: np.ndarray, fraction: float) -> int:
     """Smallest k whose cumulative explained-variance ratio exceeds ``fraction`` (all for 1.0)."""
     if fraction >= 1.0:
         return ratio.size
     k = int(np.searchsorted(np.cumsum(ratio), fraction, side="right")) + 1
     return min(k, ratio.size)
+
+
+def _dask_input(est: Any, X: Any) -> Any:
+    """``X`` as a 2-D dask array of row blocks; sets ``n_features_in_`` (and the names)."""
+    Xd = _dask.as_dask_array(X, name="X")
+    if Xd.ndim != 2:
+        raise LinmlInputError(
+            f"X must be 2-D (n_samples, n_features); got a dask array of shape {Xd.shape}. "
+            "Reshape a single feature with X.reshape(-1, 1)."
+        )
+    est.n_features_in_ = int(Xd.shape[1])
+    vars(est).pop("feature_names_in_", None)
+    columns = getattr(X, "columns", None)
+    if columns is not None:
+        est.feature_names_in_ = np.asarray([str(c) for c in columns], dtype=object)
+    return Xd
+
+
+def _finite_block(B: np.ndarray, block_info: Any = None) -> np.ndarray:
+    """``B`` unchanged, or the error naming its first non-finite row (global, block, range)."""
+    bad = ~np.isfinite(B).all(axis=1)
+    if bad.any():
+        (start, stop), block = (
+            block_info[0]["array-location"][0],
+            block_info[0]["chunk-location"][0],
+        )
+        raise LinmlInputError(
+            f"X has NaN or infinity in row {start + int(np.flatnonzero(bad)[0])} (row block "
+            f"{block}, rows {start}..{stop - 1}); remove or impute it before fitting."
+        )
+    return B
+
+
+def _checked_finite(Xd: Any) -> Any:
+    """Lazy finiteness check on every row block (for the routes that bypass ``gram_stats``)."""
+    return Xd.map_blocks(_finite_block, dtype=Xd.dtype, meta=np.empty((0, 0), Xd.dtype))
+
+
+def _check_dask_features(est: Any, Xd: Any) -> None:
+    """A dask input to transform must have the fitted number of columns."""
+    if Xd.ndim != 2 or Xd.shape[1] != est.n_features_in_:
+        raise LinmlInputError(
+            f"X has shape {Xd.shape} but {type(est).__name__} was fitted with "
+            f"{est.n_features_in_} features; pass an (n, {est.n_features_in_}) array."
+        )
 
 
 class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, LinmlEstimator):
@@ -156,6 +254,8 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, LinmlEstimator):
         The solver used.
     scatter_ : ndarray of shape (n_features, n_features)
         ``M2 = Xcᵀ Xc`` (only with the 'covariance_eigh' solver), kept for ``partial_fit``.
+    dask_fit_ : str
+        Only after a fit on a dask collection: row blocks, workers and route, for ``explain()``.
 
     Notes
     -----
@@ -173,6 +273,15 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, LinmlEstimator):
     ``partial_fit`` streams: it merges each chunk's ``(count, mean, M2)`` with those seen
     so far (Chan et al.'s update, equivalent to accumulating ``count, Σx, XᵀX`` but free
     of cancellation), then re-solves the p×p eigenproblem, so chunks give the one-shot fit.
+
+    On a dask array or DataFrame ``X`` (row blocks; dask is imported only then) ``auto``
+    means ``covariance_eigh`` unless ``p > 1000`` with an integer ``k``: each row block gives
+    its ``(n_b, μ_b, M2_b)``, the blocks are merged by the same update in a pairwise tree on
+    the active scheduler, and the p×p eigenproblem is solved as in memory (one data pass).
+    ``randomized`` runs ``dask.array.linalg.svd_compressed`` on ``Xc`` (``n_iter`` power
+    iterations, ``n_oversamples``, seeded from ``random_state``) and ``svd`` dask's TSQR.
+    The fitted attributes are NumPy; ``transform`` / ``inverse_transform`` of a dask array
+    return lazy dask arrays. (The issue-17 power-of-two rescaling is not applied on dask.)
 
     ``score_samples`` is the log-density under probabilistic PCA,
     ``x ~ N(μ, Σ)`` with ``Σ = Vₖ diag(λ − σ²) Vₖᵀ + σ² I``, computed without a p×p
@@ -247,6 +356,9 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, LinmlEstimator):
     def fit(self, X: Any, y: Any = None) -> PCA:
         """Fit the principal axes of ``X`` (n_samples, n_features); ``y`` is ignored."""
         self._check_n_components()
+        vars(self).pop("dask_fit_", None)
+        if _dask.is_dask_collection(X):
+            return self._fit_dask(X)
         X = validate_data(self, X, ensure_min_samples=2)
         n, p = X.shape
         k = self._requested_k(n, p)
@@ -282,6 +394,50 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, LinmlEstimator):
         self.mean_ = mean
         self._store_spectrum(components, S, total, n, p, solver)
         self._unscale(e)
+        return self
+
+    def _fit_dask(self, X: Any) -> PCA:
+        """Fit on a dask array / DataFrame; the fitted attributes are NumPy (see Notes)."""
+        Xd = _dask_input(self, X)
+        n, p = Xd.shape
+        dtype = Xd.dtype if Xd.dtype in (np.float32, np.float64) else np.dtype(np.float64)
+        if n < 2:
+            raise LinmlInputError(f"PCA needs at least 2 samples; X has {n} row(s).")
+        k = self._requested_k(n, p)
+        solver = self.solver if self.solver != "auto" else _auto_solver_dask(p, self.n_components)
+        if solver == "randomized" and self.n_components is None:
+            k = min(n, p)  # as in memory: every component
+        if solver == "randomized" and k is None:
+            raise LinmlInputError(
+                f"PCA: solver='randomized' finds only a fixed number of components; "
+                f"n_components={self.n_components!r} needs the whole spectrum — pass an int "
+                "or use solver='covariance_eigh'."
+            )
+        self.scatter_ = None
+        if solver == "covariance_eigh":
+            stats, info = _dask.gram_stats(Xd)  # one pass: n, μ and M2 = Xcᵀ Xc
+            self._store_moments(n, stats.mean.astype(dtype), stats.scatter.astype(dtype))
+            self._fit_from_moments()
+            self.dask_fit_ = info.line()
+            return self
+        import dask
+
+        Xd = _checked_finite(Xd.astype(dtype))
+        mean = np.asarray(dask.compute(Xd.mean(axis=0))[0])
+        if solver == "svd":
+            components, S, total = _solve_svd_dask(Xd, mean)
+            route = "exact TSQR SVD of the centered blocks"
+        else:
+            seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+            components, S, total = _solve_randomized_dask(
+                Xd, mean, k, self.n_oversamples, self.n_iter, seed
+            )
+            route = f"randomized SVD (svd_compressed, {self.n_iter} power iterations)"
+        self.n_samples_seen_ = n
+        self.mean_ = mean.astype(dtype)
+        self._store_spectrum(components, S, total, n, p, solver)
+        scheduler, workers = _dask.current_scheduler()
+        self.dask_fit_ = _dask.DaskFitInfo(Xd.numblocks[0], scheduler, workers, route).line()
         return self
 
     def _unscale(self, e: int) -> None:
@@ -326,15 +482,13 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, LinmlEstimator):
         X = validate_data(self, X, reset=first)
         # the streamed moments are kept unscaled, so their squares must stay normal
         check_squares_finite(X, "PCA.partial_fit", tiny=True)
-        n_b = X.shape[0]
-        mean_b = X.mean(axis=0)
-        M2_b = _la.centered_scatter(X, mean_b)
-        if first:
-            n, mean, M2 = n_b, mean_b, M2_b
-        else:
-            n, mean, M2 = _la.merge_moments(
-                self.n_samples_seen_, self.mean_, self.scatter_, n_b, mean_b, M2_b
-            )
+        # the chunk's (n_b, μ_b, M2_b), centered at its own mean, merged by Chan's update —
+        # the same GramStats a dask fit reduces its row blocks with
+        stats = GramStats.from_block(X)
+        if not first:
+            seen = GramStats(self.n_samples_seen_, self.mean_, self.scatter_)
+            stats = seen.merge(stats)
+        n, mean, M2 = stats.n, stats.mean, stats.scatter
         p = X.shape[1]
         if isinstance(self.n_components, numbers.Integral) and self.n_components > p:
             raise LinmlInputError(
@@ -401,6 +555,17 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, LinmlEstimator):
     def transform(self, X: Any) -> np.ndarray:
         """Scores ``Z = (X − μ) Vₖ`` (divided by ``sqrt(λ)`` when whitening), (n, k)."""
         check_is_fitted(self)
+        if _dask.is_dask_collection(X):
+            Xd = _dask.as_dask_array(X, name="X")
+            _check_dask_features(self, Xd)
+            scale = self._scale() if self.whiten else None
+            offset = self.mean_ @ self.components_.T
+            block = functools.partial(
+                _project_block, components=self.components_, offset=offset, scale=scale
+            )
+            return _dask.map_rows(
+                Xd, block, dtype=self.components_.dtype, n_columns=self.n_components_
+            )
         X = validate_data(self, X, reset=False)
         # (X − μ) Vₖ computed as X Vₖ − μ Vₖ: no centered copy of X
         Z = X @ self.components_.T - self.mean_ @ self.components_.T
@@ -411,6 +576,19 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, LinmlEstimator):
     def inverse_transform(self, Z: Any) -> np.ndarray:
         """Back to feature space: ``X̂ = Z Vₖᵀ + μ`` (un-whitening first), (n, p)."""
         check_is_fitted(self)
+        if _dask.is_dask_collection(Z):
+            Zd = _dask.as_dask_array(Z, name="Z")
+            if Zd.ndim != 2 or Zd.shape[1] != self.n_components_:
+                raise LinmlInputError(
+                    f"inverse_transform expects scores of shape (n, {self.n_components_}); "
+                    f"got shape {Zd.shape}."
+                )
+            scale = self._scale() if self.whiten else None
+            block = functools.partial(
+                _reconstruct_block, components=self.components_, mean=self.mean_, scale=scale
+            )
+            p = self.components_.shape[1]
+            return _dask.map_rows(Zd, block, dtype=self.components_.dtype, n_columns=p)
         Z = np.asarray(Z, dtype=self.components_.dtype)
         if Z.ndim != 2 or Z.shape[1] != self.n_components_:
             raise LinmlInputError(
@@ -525,6 +703,8 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, LinmlEstimator):
             "S₁ / Sₖ; λ₁/λₖ = its square, which the covariance solver works with",
         )
         exp.add("noise_variance_", self.noise_variance_, "mean discarded variance σ²")
+        if getattr(self, "dask_fit_", None):
+            exp.add("scale-out", self.dask_fit_, "how the fit on a dask collection ran")
         exp.verdict = (
             f"{self.n_components_} of {self.components_.shape[1]} axes keep "
             f"{100 * cumulative:.1f}% of the variance."

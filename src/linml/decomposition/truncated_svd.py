@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any, ClassVar
 
 import numpy as np
@@ -10,9 +11,11 @@ from scipy.sparse.linalg import svds
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from linml import _dask
 from linml._base import Explanation, LinmlEstimator
 from linml._validation import Interval, Options, check_random_state, validate_data
 from linml.decomposition import _la
+from linml.decomposition.pca import _check_dask_features, _checked_finite, _dask_input
 from linml.exceptions import LinmlInputError
 from linml.linalg._scaling import global_exponent, ldexp_checked
 
@@ -44,6 +47,54 @@ def _solve_arpack(
     order = np.argsort(S)[::-1]  # svds returns ascending
     U, Vt = _la.svd_flip_signs(U[:, order], Vt[order])
     return U, S[order], Vt
+
+
+# p up to which a dask fit takes the exact Gram route (a p×p eigenproblem, one data pass)
+_DASK_GRAM_MAX_FEATURES = 1000
+
+
+def _solve_gram_dask(Xd: Any, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, Any]:
+    """Exact top-k of a dask ``X`` from its uncentered Gram ``XᵀX = M2 + n μμᵀ`` (one pass).
+
+    ``XᵀX = V diag(S²) Vᵀ`` (eigh), so ``S = sqrt(λ)`` and ``Vt = Vᵀ``; the score variances
+    ``var(X vⱼ) = vⱼᵀ (M2 / n) vⱼ`` and the total ``tr(M2) / n`` come from the same statistics.
+    Squaring the spectrum costs accuracy only for ``Sⱼ`` below ``sqrt(eps) S₁``.
+    """
+    stats, info = _dask.gram_stats(Xd)
+    G = stats.about_origin().scatter  # XᵀX, from the centered statistics: no cancellation in M2
+    lam, V = _la.eigh_sorted(G, k=k)
+    S = np.sqrt(np.maximum(lam, 0))
+    Vt = np.ascontiguousarray(V.T)
+    variances = np.einsum("ij,jk,ik->i", Vt, stats.scatter, Vt) / stats.n  # vⱼᵀ (M2/n) vⱼ
+    total = float(np.trace(stats.scatter)) / stats.n
+    info.route = "exact Gram eigendecomposition (XᵀX from centered block statistics)"
+    return S, Vt, variances, np.array(total), info
+
+
+def _solve_randomized_dask(
+    Xd: Any, k: int, n_oversamples: int, n_iter: int, seed: Any
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, Any]:
+    """Top-k of a dask ``X`` by ``da.linalg.svd_compressed`` (Halko et al. 2011, TSQR powers)."""
+    import dask
+    import dask.array as da
+
+    _, S, Vt = da.linalg.svd_compressed(
+        Xd, k, n_power_iter=n_iter, n_oversamples=n_oversamples, seed=seed
+    )
+    col_var = Xd.var(axis=0, dtype=np.float64)
+    S, Vt, col_var = dask.compute(S, Vt, col_var)
+    _, Vt = _la.svd_flip_signs(np.zeros((1, Vt.shape[0])), Vt)
+    # scores Z = X Vtᵀ: var(Z_j) = E[(x·vⱼ)²] − (E[x]·vⱼ)², one more lazy pass
+    (variances,) = dask.compute((Xd @ Vt.T).var(axis=0, dtype=np.float64))
+    scheduler, workers = _dask.current_scheduler()
+    route = f"randomized SVD (svd_compressed, {n_iter} power iterations)"
+    info = _dask.DaskFitInfo(Xd.numblocks[0], scheduler, workers, route)
+    return np.asarray(S), Vt, np.asarray(variances), np.array(float(col_var.sum())), info
+
+
+def _project_block(B: np.ndarray, components: np.ndarray) -> np.ndarray:
+    """One row block of the scores ``B Vtᵀ``."""
+    return B @ components.T
 
 
 def _column_variances(X: Any) -> np.ndarray:
@@ -87,6 +138,17 @@ class TruncatedSVD(ClassNamePrefixFeaturesOutMixin, TransformerMixin, LinmlEstim
         Variance of each column of ``X Vtᵀ`` (population, ddof=0).
     explained_variance_ratio_ : ndarray of shape (n_components,)
         ``explained_variance_`` divided by the total column variance of ``X``.
+    dask_fit_ : str
+        Only after a fit on a dask collection: row blocks, workers and route, for ``explain()``.
+
+    Notes
+    -----
+    On a dask array or DataFrame ``X`` (row blocks), up to 1000 features the fit is exact
+    whatever ``algorithm`` says: one pass gives the centered block statistics ``(n, μ, M2)``,
+    ``XᵀX = M2 + n μμᵀ = V diag(S²) Vᵀ`` (eigh), ``S = sqrt(λ)``, ``Vt = Vᵀ`` and the score
+    variances ``vⱼᵀ (M2 / n) vⱼ``. Squaring loses accuracy only for ``Sⱼ < sqrt(eps) S₁``.
+    With more features ``dask.array.linalg.svd_compressed`` (``n_iter`` power iterations)
+    finds the top ``k``. ``fit_transform`` and ``transform`` then return lazy dask arrays.
 
     Examples
     --------
@@ -136,6 +198,9 @@ class TruncatedSVD(ClassNamePrefixFeaturesOutMixin, TransformerMixin, LinmlEstim
     def fit_transform(self, X: Any, y: Any = None) -> np.ndarray:
         """Fit and return ``U diag(S)`` (= ``X Vtᵀ``), shape (n_samples, n_components)."""
         self._check_params()
+        vars(self).pop("dask_fit_", None)
+        if _dask.is_dask_collection(X):
+            return self._fit_dask(X)
         X = validate_data(self, X, accept_sparse=("csr", "csc"))
         n, p = X.shape
         k = int(self.n_components)
@@ -186,9 +251,43 @@ class TruncatedSVD(ClassNamePrefixFeaturesOutMixin, TransformerMixin, LinmlEstim
             Z = ldexp_checked(Z, e, f"{what} the scores X Vtᵀ", fix)
         return Z
 
+    def _fit_dask(self, X: Any) -> Any:
+        """Fit on a dask array / DataFrame; returns the lazy scores ``X Vtᵀ`` (see Notes)."""
+        Xd = _dask_input(self, X)
+        n, p = Xd.shape
+        dtype = Xd.dtype if Xd.dtype in (np.float32, np.float64) else np.dtype(np.float64)
+        k = int(self.n_components)
+        if k > min(n, p):
+            raise LinmlInputError(
+                f"n_components={k} must be <= min(n_samples, n_features)={min(n, p)} "
+                f"(n_samples={n}, n_features={p}); lower n_components."
+            )
+        if p <= _DASK_GRAM_MAX_FEATURES:
+            S, Vt, variances, total, info = _solve_gram_dask(Xd, k)
+        else:
+            seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+            S, Vt, variances, total, info = _solve_randomized_dask(
+                _checked_finite(Xd.astype(dtype)), k, self.n_oversamples, self.n_iter, seed
+            )
+        total = float(total)
+        self.components_ = np.ascontiguousarray(Vt, dtype=dtype)
+        self.singular_values_ = S.astype(dtype)
+        self.explained_variance_ = variances.astype(dtype)
+        self.explained_variance_ratio_ = (
+            variances / total if total > 0 else np.zeros_like(variances)
+        ).astype(dtype)
+        self.dask_fit_ = info.line()
+        return self.transform(Xd)
+
     def transform(self, X: Any) -> np.ndarray:
         """Project: ``X Vtᵀ``, shape (n_samples, n_components)."""
         check_is_fitted(self)
+        if _dask.is_dask_collection(X):
+            Xd = _dask.as_dask_array(X, name="X")
+            _check_dask_features(self, Xd)
+            block = functools.partial(_project_block, components=self.components_)
+            k = self.components_.shape[0]
+            return _dask.map_rows(Xd, block, dtype=self.components_.dtype, n_columns=k)
         X = validate_data(self, X, accept_sparse=("csr", "csc"), reset=False)
         return np.asarray(X @ self.components_.T)
 
@@ -227,6 +326,8 @@ class TruncatedSVD(ClassNamePrefixFeaturesOutMixin, TransformerMixin, LinmlEstim
             _la.condition_number_from_spectrum(S),
             "S₁ / Sₖ of the rank-k approximation",
         )
+        if getattr(self, "dask_fit_", None):
+            exp.add("scale-out", self.dask_fit_, "how the fit on a dask collection ran")
         kept = float(np.sum(self.explained_variance_ratio_))
         exp.verdict = f"{S.size} singular directions explain {100 * kept:.1f}% of X's variance."
         if S.size > 1 and self.explained_variance_ratio_[0] < self.explained_variance_ratio_[1]:

@@ -10,6 +10,7 @@ and the number of useful directions — is at most ``C − 1``.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from typing import Any, ClassVar
 
@@ -22,12 +23,14 @@ from sklearn.covariance import ledoit_wolf
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
+from linml import _dask
 from linml._base import Explanation, LinmlEstimator
 from linml._validation import Interval, Options, validate_data
 from linml.exceptions import LinmlInputError
 from linml.linalg._checks import fix_column_signs
 from linml.linalg._scaling import global_exponent, ldexp_checked
 from linml.linalg.eigen import eigh_sorted
+from linml.linalg.gram_stats import GramStats
 from linml.linalg.svd import svd
 
 __all__ = ["LinearDiscriminantAnalysis"]
@@ -47,7 +50,6 @@ def _class_means(X: np.ndarray, y_idx: np.ndarray, n_classes: int) -> np.ndarray
 def _class_covariance(Xk: np.ndarray, shrinkage: Any) -> tuple[np.ndarray, float]:
     """Biased covariance of one class, optionally shrunk toward (tr Σ / p) I; returns (Σ_k, α)."""
     mean = Xk.mean(axis=0)
-    p = Xk.shape[1]
     if shrinkage == "auto":
         # Ledoit–Wolf on standardized features (scale-free intensity), then scale back
         scale = Xk.std(axis=0)
@@ -56,8 +58,14 @@ def _class_covariance(Xk: np.ndarray, shrinkage: Any) -> tuple[np.ndarray, float
         return scale[:, None] * cov * scale[None, :], float(alpha)
     Xc = Xk - mean
     cov = Xc.T @ Xc / Xk.shape[0]  # Σ_k = (X_k − μ_k)ᵀ (X_k − μ_k) / n_k
+    return _shrink(cov, shrinkage)
+
+
+def _shrink(cov: np.ndarray, shrinkage: float | None) -> tuple[np.ndarray, float]:
+    """``(1 − α) Σ + α (tr Σ / p) I`` for a fixed intensity ``α`` (None: Σ unchanged)."""
     if shrinkage is None:
         return cov, 0.0
+    p = cov.shape[0]
     alpha = float(shrinkage)
     mu = np.trace(cov) / p
     cov = (1 - alpha) * cov
@@ -84,7 +92,6 @@ def _solve_svd(
        their SVD gives the discriminant axes. ``Fisher ratio_j = S_j² (C − 1) / n``.
     """
     n, p = X.shape
-    C = means.shape[0]
     Xc = X - means[y_idx]  # within-class residuals x_i − μ_{y_i}, (n, p)
     std = Xc.std(axis=0)
     std[std == 0] = 1.0  # a constant feature: leave it unscaled
@@ -94,6 +101,21 @@ def _solve_svd(
     (qr_raw, _tau), _ = sla.qr(Xs, mode="raw", overwrite_a=True, check_finite=False)
     R = np.triu(qr_raw[: min(n, p)])  # (min(n, p), p)
     _, S, Vt = svd(R)
+    return _svd_discriminants(S, Vt, std, n, means, priors, xbar, tol)
+
+
+def _svd_discriminants(
+    S: np.ndarray,
+    Vt: np.ndarray,
+    std: np.ndarray,
+    n: int,
+    means: np.ndarray,
+    priors: np.ndarray,
+    xbar: np.ndarray,
+    tol: float,
+) -> dict[str, Any]:
+    """The 'svd' solver from the within whitening ``Xs = U diag(S) Vt`` (step 2 above)."""
+    C = means.shape[0]
     rank = int(np.sum(S > tol))
     if rank == 0:
         raise LinmlInputError(
@@ -138,14 +160,25 @@ def _solve_eigen(
     λ; ``A = Q diag(λ) Qᵀ`` and ``W = L⁻ᵀ Q``, so ``Wᵀ S_W W = I``. The classifier needs
     ``S_W⁻¹ μ_k``: one ``cho_solve``.
     """
-    p = X.shape[1]
+    covs, alphas = zip(
+        *(_class_covariance(X[y_idx == k], shrinkage) for k in range(means.shape[0])), strict=True
+    )
+    return _eigen_discriminants(list(covs), list(alphas), means, priors, xbar)
+
+
+def _eigen_discriminants(
+    covs: list[np.ndarray],
+    alphas: list[float],
+    means: np.ndarray,
+    priors: np.ndarray,
+    xbar: np.ndarray,
+) -> dict[str, Any]:
+    """The 'eigen' solver from the (shrunk) class covariances ``Σ_k``."""
+    p = means.shape[1]
     C = means.shape[0]
     S_W = np.zeros((p, p))
-    alphas = []
     for k in range(C):
-        cov_k, alpha = _class_covariance(X[y_idx == k], shrinkage)
-        S_W += priors[k] * cov_k  # S_W = Σ_k π_k Σ_k
-        alphas.append(alpha)
+        S_W += priors[k] * covs[k]  # S_W = Σ_k π_k Σ_k
     D = means - xbar  # (C, p) centered class means
     S_B = (D.T * priors) @ D  # Σ_k π_k (μ_k − x̄)(μ_k − x̄)ᵀ, rank ≤ C − 1
     try:
@@ -174,6 +207,52 @@ def _solve_eigen(
         "within_spectrum": np.sqrt(np.maximum(eigh_sorted(S_W)[0], 0)),
         "shrinkage": alphas,
     }
+
+
+# ---------------------------------------------------------------------------- dask
+def _class_stats_block(
+    X_b: np.ndarray, y_b: np.ndarray, classes: np.ndarray, block: int, start: int
+) -> list[GramStats]:
+    """Per-class ``GramStats`` (n_k, μ_k, M2_k) of one row block; empty classes are identities."""
+    X_b = np.asarray(X_b, dtype=np.float64)
+    bad = ~np.isfinite(X_b).all(axis=1)
+    if bad.any():  # the global row is known from the block offsets (same words as gram_stats)
+        stop = start + X_b.shape[0]
+        raise LinmlInputError(
+            f"X has NaN or infinity in row {start + int(np.flatnonzero(bad)[0])} (row block "
+            f"{block}, rows {start}..{stop - 1}); remove or impute it before fitting."
+        )
+    y_idx = np.searchsorted(classes, np.asarray(y_b))
+    return [GramStats.from_block(X_b[y_idx == k]) for k in range(classes.size)]
+
+
+def _merge_class_stats(a: list[GramStats], b: list[GramStats]) -> list[GramStats]:
+    return [sa.merge(sb) for sa, sb in zip(a, b, strict=True)]
+
+
+def _class_stats_dask(Xd: Any, Yd: Any, classes: np.ndarray) -> list[GramStats]:
+    """One pass: per-block per-class statistics, merged by a pairwise tree (Chan's update)."""
+    import dask
+
+    starts = np.concatenate([[0], np.cumsum(Xd.chunks[0])[:-1]]).astype(int)
+    block_fn = dask.delayed(_class_stats_block, pure=True)
+    merge_fn = dask.delayed(_merge_class_stats, pure=True)
+    level = [
+        block_fn(xb, yb, classes, b, int(starts[b]))
+        for b, (xb, yb) in enumerate(zip(Xd.to_delayed()[:, 0], Yd.to_delayed(), strict=True))
+    ]
+    while len(level) > 1:  # depth log2(n_blocks)
+        nxt = [merge_fn(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
+        if len(level) % 2:
+            nxt.append(level[-1])
+        level = nxt
+    (stats,) = dask.compute(level[0])
+    return stats
+
+
+def _rows_block(B: np.ndarray, est: Any, method: str) -> np.ndarray:
+    """One row block through the fitted model's NumPy ``method`` (lazy dask predict)."""
+    return getattr(est, method)(B)
 
 
 class LinearDiscriminantAnalysis(
@@ -222,6 +301,21 @@ class LinearDiscriminantAnalysis(
         ``J(w_j) = λ_j`` with ``S_W = Σ_k π_k Σ_k`` ('svd' pools the classes by their counts).
     shrinkage_ : list of float or None
         Shrinkage intensity used for each class ('eigen').
+    dask_fit_ : str
+        Only after a fit on a dask collection: row blocks, workers and route, for ``explain()``.
+
+    Notes
+    -----
+    On a dask array or DataFrame ``X`` (``y``: NumPy or dask labels) one pass over the row
+    blocks gives per class ``(n_k, μ_k, M2_k)`` (each block's rows of class k centered at
+    their own mean, blocks merged by Chan, Golub & LeVeque's update). 'eigen' then uses
+    ``Σ_k = M2_k / n_k`` (shrunk by a float ``shrinkage``; 'auto' needs the rows and is
+    refused). 'svd' never sees the rows, so it takes its within whitening from the p×p
+    eigendecomposition ``D⁻¹ S_W' D⁻¹ = V diag(S²) Vᵀ`` with ``S_W' = Σ_k M2_k / n`` and
+    ``D = diag(sqrt(diag S_W'))`` — the ``S`` and ``Vt`` of ``Xs`` — and continues as in
+    memory, so ``coef_``, ``scalings_`` and predictions equal the in-memory fit (squaring
+    costs accuracy only for within singular values below ``sqrt(eps) S₁``).
+    ``transform`` / ``predict`` / ``predict_proba`` of a dask array are lazy dask arrays.
 
     Examples
     --------
@@ -307,6 +401,9 @@ class LinearDiscriminantAnalysis(
                 f"shrinkage={self.shrinkage!r} needs solver='eigen': the 'svd' solver never "
                 "forms the covariance matrix it would shrink."
             )
+        vars(self).pop("dask_fit_", None)
+        if _dask.is_dask_collection(X) or _dask.is_dask_collection(y):
+            return self._fit_dask(X, y)
         X, y = validate_data(self, X, y, dtype=np.float64)
         check_classification_targets(y)
         self.classes_, y_idx = np.unique(y, return_inverse=True)
@@ -332,6 +429,79 @@ class LinearDiscriminantAnalysis(
             out = _solve_svd(X, y_idx, self.means_, self.priors_, self.xbar_, self.tol)
         else:
             out = _solve_eigen(X, y_idx, self.means_, self.priors_, self.xbar_, self.shrinkage)
+        self._store_solution(out, n_classes)
+        if e:  # X = X_s·2^e: means and spreads scale by 2^e, directions and coef by 2^(−e)
+            fix = "rescale X (e.g. StandardScaler) before fitting"
+            self.means_ = ldexp_checked(self.means_, e, "LDA's class means", fix)
+            self.xbar_ = ldexp_checked(self.xbar_, e, "LDA's overall mean", fix)
+            self.within_singular_values_ = ldexp_checked(
+                self.within_singular_values_, e, "the within-class spread of X", fix
+            )
+            self.scalings_ = ldexp_checked(self.scalings_, -e, "LDA's directions", fix)
+            self.coef_ = ldexp_checked(self.coef_, -e, "LDA's coefficients", fix)
+        return self
+
+    def _fit_dask(self, X: Any, y: Any) -> LinearDiscriminantAnalysis:
+        """Fit from per-class ``GramStats`` of the row blocks of a dask ``X`` (see Notes)."""
+        import dask
+        import dask.array as da
+
+        if self.shrinkage == "auto":
+            raise LinmlInputError(
+                "shrinkage='auto' (Ledoit–Wolf) needs the rows themselves, not only their "
+                "covariance; on a dask array pass a float shrinkage such as 0.1, or None."
+            )
+        Xd = _dask.as_dask_array(X, name="X")
+        if Xd.ndim != 2:
+            raise LinmlInputError(f"X must be 2-D (n_samples, n_features); got shape {Xd.shape}.")
+        n, p = Xd.shape
+        self.n_features_in_ = int(p)
+        vars(self).pop("feature_names_in_", None)
+        if getattr(X, "columns", None) is not None:
+            self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
+        Yd = _dask.align_rows(y, Xd, "y")
+        if Yd.ndim != 1:
+            raise LinmlInputError(f"y must be 1-D (n_samples,) labels; got shape {Yd.shape}.")
+        (classes,) = dask.compute(da.unique(Yd))
+        check_classification_targets(classes)
+        self.classes_ = np.asarray(classes)
+        n_classes = self.classes_.size
+        if n_classes < 2:
+            raise LinmlInputError(
+                f"y has only one class ({self.classes_[0]!r}); LinearDiscriminantAnalysis "
+                "needs at least 2 classes to separate."
+            )
+        stats = _class_stats_dask(Xd, Yd, self.classes_)
+        self.n_components_ = self._check_components(n_classes, p)
+        counts = np.array([s.n for s in stats], dtype=np.float64)
+        self.priors_ = self._check_priors(counts)
+        self.means_ = np.stack([s.mean for s in stats])
+        self.xbar_ = self.priors_ @ self.means_  # x̄ = Σ_k π_k μ_k
+        if self.solver == "svd":
+            # the svd solver's pooled S_W' = Σ_k M2_k / n; Xs = Xc / (std sqrt(n)) has
+            # XsᵀXs = D⁻¹ S_W' D⁻¹ = V diag(S²) Vᵀ, so S and Vt come from a p×p eigh
+            S_W = sum(s.scatter for s in stats) / n
+            std = np.sqrt(np.diag(S_W))
+            std[std == 0] = 1.0
+            lam, V = eigh_sorted(S_W / np.outer(std, std))
+            S = np.sqrt(np.maximum(lam, 0))[: min(n, p)]
+            Vt = V.T[: S.size]
+            out = _svd_discriminants(S, Vt, std, n, self.means_, self.priors_, self.xbar_, self.tol)
+            route = "per-class centered Gram reduction, svd solver via the p×p within eigh"
+        else:
+            covs, alphas = zip(
+                *(_shrink(s.scatter / s.n, self.shrinkage) for s in stats), strict=True
+            )
+            out = _eigen_discriminants(
+                list(covs), list(alphas), self.means_, self.priors_, self.xbar_
+            )
+            route = "per-class centered Gram reduction, eigen solver"
+        self._store_solution(out, n_classes)
+        scheduler, workers = _dask.current_scheduler()
+        self.dask_fit_ = _dask.DaskFitInfo(Xd.numblocks[0], scheduler, workers, route).line()
+        return self
+
+    def _store_solution(self, out: dict[str, Any], n_classes: int) -> None:
         self.scalings_ = out["scalings"]
         self.explained_variance_ratio_ = out["explained"][: self.n_components_]
         self.fisher_ratios_ = out["fisher"]
@@ -344,21 +514,24 @@ class LinearDiscriminantAnalysis(
             intercept = intercept[1:2] - intercept[0:1]
         self.coef_ = coef
         self.intercept_ = np.asarray(intercept, dtype=np.float64)
-        if e:  # X = X_s·2^e: means and spreads scale by 2^e, directions and coef by 2^(−e)
-            fix = "rescale X (e.g. StandardScaler) before fitting"
-            self.means_ = ldexp_checked(self.means_, e, "LDA's class means", fix)
-            self.xbar_ = ldexp_checked(self.xbar_, e, "LDA's overall mean", fix)
-            self.within_singular_values_ = ldexp_checked(
-                self.within_singular_values_, e, "the within-class spread of X", fix
+
+    def _dask_rows(self, X: Any, method: str, dtype: Any, n_columns: int | None) -> Any:
+        """Lazy ``method`` over the row blocks of a dask ``X``."""
+        Xd = _dask.as_dask_array(X, name="X")
+        if Xd.ndim != 2 or Xd.shape[1] != self.n_features_in_:
+            raise LinmlInputError(
+                f"X has shape {Xd.shape} but the model was fitted with {self.n_features_in_} "
+                f"features; pass an (n, {self.n_features_in_}) array."
             )
-            self.scalings_ = ldexp_checked(self.scalings_, -e, "LDA's directions", fix)
-            self.coef_ = ldexp_checked(self.coef_, -e, "LDA's coefficients", fix)
-        return self
+        block = functools.partial(_rows_block, est=self, method=method)
+        return _dask.map_rows(Xd, block, dtype=dtype, n_columns=n_columns)
 
     # ------------------------------------------------------------------ projection
     def transform(self, X: Any) -> np.ndarray:
         """Project onto the discriminant directions: ``(X − x̄) W``, (n, ≤ n_components)."""
         check_is_fitted(self)
+        if _dask.is_dask_collection(X):
+            return self._dask_rows(X, "transform", np.float64, self._n_features_out)
         X = validate_data(self, X, reset=False, dtype=np.float64)
         return (X - self.xbar_) @ self.scalings_[:, : self.n_components_]
 
@@ -370,18 +543,27 @@ class LinearDiscriminantAnalysis(
     def decision_function(self, X: Any) -> np.ndarray:
         """``X coef_ᵀ + intercept_``: (n,) for two classes, else (n, n_classes)."""
         check_is_fitted(self)
+        if _dask.is_dask_collection(X):
+            n_columns = None if self.coef_.shape[0] == 1 else self.coef_.shape[0]
+            return self._dask_rows(X, "decision_function", np.float64, n_columns)
         X = validate_data(self, X, reset=False, dtype=np.float64)
         scores = X @ self.coef_.T + self.intercept_
         return scores.ravel() if scores.shape[1] == 1 else scores
 
     def predict(self, X: Any) -> np.ndarray:
         """The class with the largest discriminant ``δ_k(x)``."""
+        if _dask.is_dask_collection(X):
+            check_is_fitted(self)
+            return self._dask_rows(X, "predict", self.classes_.dtype, None)
         scores = self.decision_function(X)
         idx = (scores > 0).astype(int) if scores.ndim == 1 else np.argmax(scores, axis=1)
         return self.classes_[idx]
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Posterior ``P(k | x) = softmax_k δ_k(x)`` (logistic of the margin for two classes)."""
+        if _dask.is_dask_collection(X):
+            check_is_fitted(self)
+            return self._dask_rows(X, "predict_proba", np.float64, self.classes_.size)
         scores = self.decision_function(X)
         if scores.ndim == 1:
             p1 = expit(scores)
@@ -390,6 +572,9 @@ class LinearDiscriminantAnalysis(
 
     def predict_log_proba(self, X: Any) -> np.ndarray:
         """``log P(k | x)``, computed stably from the scores."""
+        if _dask.is_dask_collection(X):
+            check_is_fitted(self)
+            return self._dask_rows(X, "predict_log_proba", np.float64, self.classes_.size)
         scores = self.decision_function(X)
         if scores.ndim == 1:
             scores = np.column_stack([np.zeros_like(scores), scores])
@@ -420,6 +605,8 @@ class LinearDiscriminantAnalysis(
         )
         if self.shrinkage_ is not None and any(a > 0 for a in self.shrinkage_):
             exp.add("shrinkage_", self.shrinkage_, "per-class pull of Σ_k toward (tr Σ_k / p) I")
+        if getattr(self, "dask_fit_", None):
+            exp.add("scale-out", self.dask_fit_, "how the fit on a dask collection ran")
         best = float(self.fisher_ratios_[0]) if self.fisher_ratios_.size else 0.0
         exp.verdict = (
             f"the best direction separates the class means by {np.sqrt(best):.3g} within-class "

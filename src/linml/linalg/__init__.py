@@ -48,6 +48,7 @@ from linml.linalg.distances import (
     pairwise_distances_chunked,
 )
 from linml.linalg.eigen import PowerIterationResult, eigh_sorted, power_iteration
+from linml.linalg.gram_stats import GramStats
 from linml.linalg.kernels import *  # noqa: F403  (names listed in kernels.__all__)
 from linml.linalg.norms import NORM_KINDS, norm
 from linml.linalg.projections import (
@@ -73,6 +74,7 @@ __all__ = [
     "METRICS",
     "NORM_KINDS",
     "WHITENING_METHODS",
+    "GramStats",
     "ProjectionResult",
     "cosine_similarity",
     "gram_schmidt",

@@ -13,18 +13,27 @@ from sklearn.base import RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
 from linml._base import Explanation, LinmlEstimator
+from linml._dask import is_dask_collection
 from linml._validation import Interval, Options, validate_data
 from linml.exceptions import LinmlInputError, NumericalWarning
 from linml.linalg import lstsq, lstsq_refined
 from linml.linear_model._least_squares import (
+    GramProblem,
+    accumulate_block,
     add_conditioning_facts,
+    add_dask_fact,
     centered_gram,
     cholesky_is_safe,
     cond_from_singular_values,
+    dask_problem,
+    dask_tsqr,
+    gram_pinv_solve,
     gram_singular_values,
     output_coef,
+    predict_dask,
     ridge_alpha_for_condition,
     safe_scales,
+    solve_triangular_lstsq,
 )
 
 __all__ = ["LinearRegression"]
@@ -312,6 +321,101 @@ def _fit_auto(X, Y, Yc, fit_intercept, **kw):
     )
 
 
+def _fit_gram_eigh(pr: GramProblem, S: np.ndarray, scaled: float, unknowns: int) -> _OLSFit:
+    """Streaming fallback: minimum-norm ``β = V diag(1/w) Vᵀ XtY`` from ``eigh(G)``.
+
+    Warns when there are enough rows but ``κ`` is too large to square (fewer rows than
+    unknowns is the normal start of a stream and only noted in ``solver_reason_``).
+    """
+    n, p = pr.n, pr.n_features
+    if n >= unknowns:
+        warnings.warn(
+            f"LinearRegression.partial_fit: κ(X) ≈ {scaled:.3g} (columns scaled to unit norm) "
+            "is too large to square, and streaming keeps only XᵀX, so the coefficients may "
+            f"lose about {2 * math.log10(max(scaled, 1.0)):.0f} digits. Fit on a dask array "
+            "instead (TSQR route) or use Ridge.",
+            NumericalWarning,
+            stacklevel=5,
+        )
+    B, rank = gram_pinv_solve(pr.G, pr.XtY, n)
+    full = rank == p
+    reason = (
+        f"streaming: {n} rows so far for {unknowns} unknowns; minimum-norm solve by the "
+        "eigendecomposition of the merged Gram"
+        if n < unknowns
+        else f"streaming: κ ≈ {scaled:.3g} too large to square; minimum-norm solve by the "
+        "eigendecomposition of the merged Gram"
+    )
+    cond = cond_from_singular_values(S) if full else math.inf
+    return _OLSFit(B, rank, S, cond, "gram-eigh", reason, scaled_cond=scaled if full else math.inf)
+
+
+def _fit_from_gram(pr: GramProblem, solver: str, fit_intercept: bool) -> _OLSFit:
+    """Solve a :class:`GramProblem` (dask: one pass done; streaming: statistics only).
+
+    The rule of ``'auto'`` is the in-memory one: the normal equations ``G β = XtY`` by
+    Cholesky when ``n ≥ 2p`` and ``κ(Xc D⁻¹)² · eps ≤ sqrt(eps)``; otherwise, for dask input,
+    a tall-skinny QR of ``[Xc | Yc]`` (a second pass) and the SVD of its p×p ``R``. A
+    streaming fit has no rows left to factor: it solves ``G`` by its eigendecomposition
+    (minimum norm) and warns when that squares a bad κ.
+    """
+    n, p = pr.n, pr.n_features
+    unknowns = p + int(fit_intercept)
+    streaming = pr.X is None
+    S = gram_singular_values(pr.G)
+    scaled = _scaled_gram_cond(pr.G)
+    safe = n >= unknowns and cholesky_is_safe(scaled, np.float64)
+    if not streaming and n < unknowns:
+        raise LinmlInputError(
+            f"LinearRegression: the dask X has n_samples={n}, fewer than the {unknowns} "
+            "unknowns; such a wide problem fits in memory — call fit on X.compute()."
+        )
+    if streaming and not (safe or solver == "cholesky"):
+        return _fit_gram_eigh(pr, S, scaled, unknowns)
+    if solver == "cholesky" or streaming or (solver == "auto" and safe and n >= 2 * p):
+        why = (
+            f"κ ≈ {scaled:.3g} ≤ eps^(-1/4) with columns scaled to unit norm: the normal "
+            "equations on the merged centered Gram keep at least half the digits"
+            if safe
+            else "requested"
+        )
+        try:
+            factor = sla.cho_factor(pr.G, lower=True, check_finite=False)  # G = L Lᵀ
+            B = sla.cho_solve(factor, pr.XtY, check_finite=False)  # G β = XtY
+            cond = cond_from_singular_values(S)
+            return _OLSFit(B, p, S, cond, "cholesky", why, scaled_cond=scaled)
+        except np.linalg.LinAlgError as e:
+            if solver == "cholesky":
+                raise LinmlInputError(
+                    "LinearRegression(solver='cholesky'): XcᵀXc is not positive definite "
+                    "(X is rank-deficient or too ill-conditioned). Use solver='auto'."
+                ) from e
+            if streaming:
+                return _fit_gram_eigh(pr, S, scaled, unknowns)
+    R, QtY = dask_tsqr(pr)
+    B, S, rank = solve_triangular_lstsq(R, QtY, n)
+    d = np.linalg.norm(R, axis=0)  # column norms of R = those of Xc
+    d = np.where(d > 0, d, 1.0)
+    scaled_r = cond_from_singular_values(np.linalg.svd(R / d, compute_uv=False))
+    cond = cond_from_singular_values(S) if rank == p else math.inf
+    pr.info.route = "tall-skinny QR (da.linalg.tsqr) of the centered [X | y]"
+    reason = (
+        f"κ ≈ {scaled:.3g} (columns scaled to unit norm) too large to square"
+        if n >= 2 * p
+        else f"n={n} < 2p={2 * p}"
+    )
+    return _OLSFit(
+        B,
+        rank,
+        S,
+        cond,
+        "tsqr",
+        f"{reason}: tall-skinny QR of the centered dask X (error ~ κ · eps), then the SVD of "
+        "its p×p R (minimum norm beyond the rcond cutoff)",
+        scaled_cond=scaled_r if rank == p else math.inf,
+    )
+
+
 _SOLVER_FUNCS = {
     "auto": _fit_auto,
     "cholesky": _fit_cholesky,
@@ -363,6 +467,11 @@ class LinearRegression(RegressorMixin, LinmlEstimator):
         Gradient-descent iterations for ``'gd'``; 1 for the direct solvers (one factorization).
     n_features_in_ : int
     feature_names_in_ : ndarray of str, when fitted on a DataFrame
+    dask_info_ : str or None
+        For a dask fit, e.g. ``'dask: 12 row blocks on 2 workers (distributed), route:
+        centered Gram reduction'``; None otherwise.
+    n_samples_seen_ : int or None
+        Rows accumulated by :meth:`partial_fit` (None after ``fit``).
 
     Notes
     -----
@@ -383,6 +492,21 @@ class LinearRegression(RegressorMixin, LinmlEstimator):
     :class:`linml.NumericalWarning` is raised and the fit is redone in float64 (``coef_``
     is returned in float32 either way).
 
+    **Dask input and partial_fit.** A ``dask.array.Array`` or dask DataFrame ``X`` is read
+    once: every row block ``b`` gives ``(n_b, x̄_b, S_b = Σ (x − x̄_b)(x − x̄_b)ᵀ, ȳ_b,
+    C_b = Σ (x − x̄_b)(y − ȳ_b)ᵀ)`` and blocks merge by Chan, Golub & LeVeque's update
+    ``δ = x̄_b − x̄_a``, ``S = S_a + S_b + δδᵀ n_a n_b / (n_a + n_b)`` (``C`` likewise), so
+    ``G = S`` and ``XtY = C`` are the centered Gram and cross products without ever forming
+    ``XᵀX − n x̄x̄ᵀ`` (without an intercept ``G = S + n x̄x̄ᵀ = XᵀX``). Then the rule above:
+    Cholesky of ``G`` when ``n ≥ 2p`` and ``κ(Xc D⁻¹)² · eps ≤ sqrt(eps)``; otherwise a
+    second pass runs ``da.linalg.tsqr`` on the centered ``[X | Y]`` (its R factor holds
+    ``R`` and ``QᵀYc``) and ``β`` is the minimum-norm solution from the SVD of the p×p
+    ``R`` (``solver_ == 'tsqr'``). ``predict`` on a dask array is lazy (``map_blocks``).
+    :meth:`partial_fit` merges in-memory blocks the same way and solves ``G β = XtY``
+    after each call (eigendecomposition of ``G``, minimum norm, with a
+    :class:`linml.NumericalWarning` when ``κ`` is too large to square: there are no rows
+    left to run QR on). ``solver='gd'`` needs the rows in memory.
+
     Examples
     --------
     >>> import numpy as np
@@ -393,6 +517,9 @@ class LinearRegression(RegressorMixin, LinmlEstimator):
     (array([ 2., -1.]), 1.0, 'cholesky')
     >>> LinearRegression(solver="cholesky").fit(X, y).coef_.round(8)
     array([ 2., -1.])
+    >>> stream = LinearRegression().partial_fit(X[:2], y[:2]).partial_fit(X[2:], y[2:])
+    >>> stream.coef_.round(8), stream.n_samples_seen_
+    (array([ 2., -1.]), 4)
     """
 
     _param_spec: ClassVar[dict[str, list[Any]]] = {
@@ -430,7 +557,12 @@ class LinearRegression(RegressorMixin, LinmlEstimator):
         self
         """
         self._check_params()
+        self._partial_stats = None  # fit starts over; partial_fit accumulates afresh
+        self.n_samples_seen_ = None
+        if is_dask_collection(X):
+            return self._fit_problem(dask_problem("LinearRegression", X, y, self.fit_intercept))
         X, y = validate_data(self, X, y, multi_output=True, y_numeric=True)
+        self.dask_info_ = None
         in_dtype = X.dtype
         Y = np.asarray(y, dtype=X.dtype).reshape(X.shape[0], -1)  # (n, k)
         fit, x_mean, y_mean = self._solve(X, Y)
@@ -465,6 +597,60 @@ class LinearRegression(RegressorMixin, LinmlEstimator):
         self.solver_ = fit.solver
         self.solver_reason_ = fit.reason
         self.n_iter_ = 1 if fit.n_iter is None else int(fit.n_iter)  # direct solvers: one pass
+        return self
+
+    def partial_fit(self, X: Any, y: Any) -> LinearRegression:
+        """Add a block of rows and refit from the merged statistics (streaming, no cluster).
+
+        Each call merges the block's :class:`~linml.linalg.gram_stats.GramStats` into the
+        running ones by Chan's update and solves the normal equations again, so ``coef_`` is
+        available after every call and equals (to round-off) a ``fit`` on all rows so far
+        when ``X`` is well-conditioned. ``fit`` discards the accumulated rows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_block, n_features)
+        y : array-like of shape (n_block,) or (n_block, n_targets)
+
+        Returns
+        -------
+        self
+        """
+        self._fit_problem(accumulate_block(self, X, y))
+        self.n_samples_seen_ = self._partial_stats.n
+        return self
+
+    def _fit_problem(self, pr: GramProblem) -> LinearRegression:
+        """Set the fitted attributes from a :class:`GramProblem` (dask or streaming)."""
+        if self.solver == "gd":
+            raise LinmlInputError(
+                "LinearRegression(solver='gd') needs the rows in memory; for dask input or "
+                "partial_fit use solver='auto' (or 'cholesky', 'qr', 'svd')."
+            )
+        fit = _fit_from_gram(pr, self.solver, self.fit_intercept)
+        self.coef_, self.intercept_ = output_coef(
+            fit.B.astype(pr.dtype, copy=False),
+            pr.x_mean.astype(pr.dtype),
+            pr.y_mean.astype(pr.dtype),
+            pr.y_ndim,
+            self.fit_intercept,
+        )
+        self.n_features_in_ = pr.n_features
+        if pr.X is not None:  # dask: names from a dask DataFrame, else none
+            if pr.feature_names is not None:
+                self.feature_names_in_ = pr.feature_names
+            elif hasattr(self, "feature_names_in_"):
+                del self.feature_names_in_
+        self.rank_ = fit.rank
+        self.singular_values_ = fit.S
+        self.condition_number_ = None if fit.cond is None else float(fit.cond)
+        self.scaled_condition_number_ = None if fit.scaled_cond is None else float(fit.scaled_cond)
+        self.refinement_correction_ = None
+        self.solver_ = fit.solver
+        self.solver_reason_ = fit.reason
+        self.n_iter_ = 1
+        self.upcast_ = False
+        self.dask_info_ = None if pr.info is None else pr.info.line()
         return self
 
     def _solve(self, X: np.ndarray, Y: np.ndarray) -> tuple[_OLSFit, np.ndarray, np.ndarray]:
@@ -520,8 +706,13 @@ class LinearRegression(RegressorMixin, LinmlEstimator):
         return fit, x_mean, y_mean
 
     def predict(self, X: Any) -> np.ndarray:
-        """``ŷ = X βᵀ + b₀``; shape (n_samples,) or (n_samples, n_targets)."""
+        """``ŷ = X βᵀ + b₀``; shape (n_samples,) or (n_samples, n_targets).
+
+        A dask ``X`` gives a lazy dask array with ``X``'s row chunks.
+        """
         check_is_fitted(self)
+        if is_dask_collection(X):
+            return predict_dask(self, X)
         X = validate_data(self, X, reset=False)
         return X @ self.coef_.T + self.intercept_
 
@@ -535,6 +726,13 @@ class LinearRegression(RegressorMixin, LinmlEstimator):
         check_is_fitted(self)
         expl = Explanation(title="LinearRegression (ordinary least squares)")
         expl.add("solver", self.solver_, self.solver_reason_)
+        add_dask_fact(expl, getattr(self, "dask_info_", None))
+        if getattr(self, "n_samples_seen_", None) is not None:
+            expl.add(
+                "partial_fit",
+                f"{self.n_samples_seen_} rows streamed",
+                "coefficients solved from the merged centered Gram of all blocks so far",
+            )
         n_features = self.n_features_in_
         add_conditioning_facts(
             expl,

@@ -12,17 +12,25 @@ from sklearn.base import RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
 from linml._base import Explanation, LinmlEstimator
+from linml._dask import is_dask_collection
 from linml._validation import Interval, Options, validate_data
 from linml.exceptions import LinmlInputError, NumericalWarning
 from linml.linalg import svd
 from linml.linalg._scaling import check_squares_finite
 from linml.linear_model._least_squares import (
+    GramProblem,
+    accumulate_block,
     add_conditioning_facts,
+    add_dask_fact,
     center,
     centered_gram,
     cond_from_singular_values,
+    dask_problem,
+    dask_tsqr,
+    gram_pinv_solve,
     gram_singular_values,
     output_coef,
+    predict_dask,
     ridge_alpha_for_condition,
 )
 
@@ -126,6 +134,10 @@ class Ridge(RegressorMixin, LinmlEstimator):
         ``[Xc; sqrt(α) I]``; the system ``XcᵀXc + α I`` that Cholesky solves has its square.
     solver_ : str
     n_features_in_ : int
+    dask_info_ : str or None
+        For a dask fit: row blocks, scheduler, workers and route; None otherwise.
+    n_samples_seen_ : int or None
+        Rows accumulated by :meth:`partial_fit` (None after ``fit``).
 
     The spectral attributes are None when the Cholesky route skips the spectrum because it
     would cost more than the fit (``min(n, p) > 512`` and ``max(n, p) < 8 min(n, p)``);
@@ -141,6 +153,14 @@ class Ridge(RegressorMixin, LinmlEstimator):
     float32 input is solved in float32 when ``κ_ridge² · eps₃₂ ≤ sqrt(eps₃₂)``; otherwise a
     :class:`linml.NumericalWarning` is raised and the fit is redone in float64.
 
+    **Dask input and partial_fit.** A dask ``X`` is reduced in one pass to the centered
+    ``G = XcᵀXc`` and ``XtY = XcᵀYc``, merged across row blocks by Chan, Golub & LeVeque's
+    update ``S = S_a + S_b + δδᵀ n_a n_b/(n_a + n_b)`` with ``δ = x̄_b − x̄_a``; then
+    ``(G + α I) β = XtY`` by Cholesky as in memory. For ``solver='svd'`` (or the α = 0
+    fallback) a second pass runs ``da.linalg.tsqr`` on ``[Xc | Yc]`` and ``β = V diag(σ/(σ²
+    + α)) Uᵀ QᵀYc`` from the SVD of its p×p ``R = U diag(σ) Vᵀ``. :meth:`partial_fit`
+    merges in-memory blocks the same way and re-solves after each call.
+
     Examples
     --------
     >>> import numpy as np
@@ -151,6 +171,9 @@ class Ridge(RegressorMixin, LinmlEstimator):
     array([0.666667, 0.857143])
     >>> np.round(model.shrinkage_factors_, 4), round(model.effective_dof_, 4)
     (array([0.6667, 0.4286]), 1.0952)
+    >>> stream = Ridge(alpha=1.0).partial_fit(X[:3], y[:3]).partial_fit(X[3:], y[3:])
+    >>> np.round(stream.coef_, 6)
+    array([0.666667, 0.857143])
     """
 
     _param_spec: ClassVar[dict[str, list[Any]]] = {
@@ -187,8 +210,13 @@ class Ridge(RegressorMixin, LinmlEstimator):
         self
         """
         self._check_params()
+        self._partial_stats = None  # fit starts over; partial_fit accumulates afresh
+        self.n_samples_seen_ = None
+        if is_dask_collection(X):
+            return self._fit_problem(dask_problem("Ridge", X, y, self.fit_intercept))
         X, y = validate_data(self, X, y, multi_output=True, y_numeric=True)
         check_squares_finite(X, "Ridge")
+        self.dask_info_ = None
         in_dtype = X.dtype
         Y = np.asarray(y, dtype=X.dtype).reshape(X.shape[0], -1)  # (n, k)
         alphas = self._alphas(Y.shape[1])
@@ -216,6 +244,89 @@ class Ridge(RegressorMixin, LinmlEstimator):
             self.fit_intercept,
         )
         self.solver_ = solver
+        self._set_spectrum(S, alphas)
+        return self
+
+    def partial_fit(self, X: Any, y: Any) -> Ridge:
+        """Add a block of rows and refit from the merged statistics (streaming, no cluster).
+
+        The block's :class:`~linml.linalg.gram_stats.GramStats` are merged into the running
+        ones by Chan's update, then ``(XcᵀXc + α I) β = XcᵀYc`` is solved again by Cholesky
+        (one p×p factorization), so ``coef_`` is available after every call. ``fit`` discards
+        the accumulated rows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_block, n_features)
+        y : array-like of shape (n_block,) or (n_block, n_targets)
+
+        Returns
+        -------
+        self
+        """
+        self._fit_problem(accumulate_block(self, X, y))
+        self.n_samples_seen_ = self._partial_stats.n
+        return self
+
+    def _fit_problem(self, pr: GramProblem) -> Ridge:
+        """Fitted attributes from a :class:`GramProblem` (dask input or partial_fit).
+
+        ``(G + α I) β = XtY`` by Cholesky on the merged Gram. Where the in-memory path falls
+        back to the SVD (α = 0 and a singular Gram), or for ``solver='svd'``, a dask fit runs
+        a tall-skinny QR of ``[Xc | Yc]`` and solves ``β = V diag(σ/(σ² + α)) Uᵀ QᵀYc`` from
+        the SVD of its p×p ``R = U diag(σ) Vᵀ`` (the σ of ``Xc``); a streaming fit solves
+        the Gram by its eigendecomposition (minimum norm).
+        """
+        alphas = self._alphas(pr.XtY.shape[1])
+        S = gram_singular_values(pr.G)
+        solver = "cholesky"
+        try:
+            if self.solver == "svd" and pr.X is not None:
+                raise np.linalg.LinAlgError("svd requested")
+            B = _solve_primal(pr.G, pr.XtY, alphas)
+        except np.linalg.LinAlgError as e:
+            if self.solver == "cholesky":
+                raise LinmlInputError(
+                    f"Ridge(solver='cholesky', alpha={self.alpha!r}): XᵀX + αI is not "
+                    "positive definite — X is rank-deficient and α = 0 does not fix it. "
+                    "Use alpha > 0 or solver='svd' (minimum-norm)."
+                ) from e
+            if self.solver == "auto":
+                warnings.warn(
+                    f"Ridge(alpha={self.alpha!r}): XᵀX + αI is not positive definite "
+                    "(rank-deficient X with α = 0); falling back to the minimum-norm solution"
+                    f"{' (TSQR + SVD)' if pr.X is not None else ' (eigh of the merged Gram)'}.",
+                    NumericalWarning,
+                    stacklevel=3,
+                )
+            if pr.X is not None:
+                R, QtY = dask_tsqr(pr)
+                B, S = _solve_svd(R, QtY, alphas)
+                solver = "svd"
+                pr.info.route = "tall-skinny QR (da.linalg.tsqr) of the centered [X | y], SVD of R"
+            else:
+                B = np.empty_like(pr.XtY)
+                for a, cols in _alpha_groups(alphas):
+                    A = pr.G.copy()
+                    A.flat[:: A.shape[0] + 1] += a  # XcᵀXc + α I
+                    B[:, cols] = gram_pinv_solve(A, pr.XtY[:, cols], pr.n)[0]
+                solver = "gram-eigh"
+        self.coef_, self.intercept_ = output_coef(
+            B.astype(pr.dtype, copy=False),
+            pr.x_mean.astype(pr.dtype),
+            pr.y_mean.astype(pr.dtype),
+            pr.y_ndim,
+            self.fit_intercept,
+        )
+        self.n_features_in_ = pr.n_features
+        if pr.X is not None:  # dask: names from a dask DataFrame, else none
+            if pr.feature_names is not None:
+                self.feature_names_in_ = pr.feature_names
+            elif hasattr(self, "feature_names_in_"):
+                del self.feature_names_in_
+        self.solver_ = solver
+        self.upcast_ = False
+        self.dask_info_ = None if pr.info is None else pr.info.line()
         self._set_spectrum(S, alphas)
         return self
 
@@ -286,8 +397,13 @@ class Ridge(RegressorMixin, LinmlEstimator):
             self.condition_number_ridge_ = float(kr[0])
 
     def predict(self, X: Any) -> np.ndarray:
-        """``ŷ = X βᵀ + b₀``; shape (n_samples,) or (n_samples, n_targets)."""
+        """``ŷ = X βᵀ + b₀``; shape (n_samples,) or (n_samples, n_targets).
+
+        A dask ``X`` gives a lazy dask array with ``X``'s row chunks.
+        """
         check_is_fitted(self)
+        if is_dask_collection(X):
+            return predict_dask(self, X)
         X = validate_data(self, X, reset=False)
         return X @ self.coef_.T + self.intercept_
 
@@ -303,10 +419,19 @@ class Ridge(RegressorMixin, LinmlEstimator):
         expl.add(
             "solver",
             self.solver_,
-            "Cholesky of XᵀX + αI (one Gram product)"
-            if self.solver_ == "cholesky"
-            else "thin SVD of the centered X: β = V diag(σ/(σ² + α)) Uᵀy",
+            {
+                "cholesky": "Cholesky of XᵀX + αI (one Gram product)",
+                "svd": "thin SVD of the centered X: β = V diag(σ/(σ² + α)) Uᵀy",
+                "gram-eigh": "eigendecomposition of the streamed XcᵀXc + αI (minimum norm)",
+            }[self.solver_],
         )
+        add_dask_fact(expl, getattr(self, "dask_info_", None))
+        if getattr(self, "n_samples_seen_", None) is not None:
+            expl.add(
+                "partial_fit",
+                f"{self.n_samples_seen_} rows streamed",
+                "coefficients solved from the merged centered Gram of all blocks so far",
+            )
         S = self.singular_values_
         rank = None if S is None else int(np.sum(S > max(S.shape) * np.finfo(S.dtype).eps * S[0]))
         add_conditioning_facts(

@@ -12,15 +12,21 @@ from sklearn.base import RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
 from linml._base import Explanation, LinmlEstimator
+from linml._dask import is_dask_collection
 from linml._validation import Interval, Options, validate_data
 from linml.exceptions import LinmlInputError
 from linml.linalg import svd
 from linml.linalg._scaling import check_squares_finite
 from linml.linear_model._least_squares import (
+    GramProblem,
     add_conditioning_facts,
+    add_dask_fact,
     centered_gram,
     cond_from_singular_values,
+    dask_problem,
+    dask_tsqr,
     output_coef,
+    predict_dask,
 )
 
 __all__ = ["RidgeCV"]
@@ -150,6 +156,77 @@ def _cv_errors(
     return np.nan_to_num(sq_err / n, nan=np.inf)
 
 
+# ---------------------------------------------------------------------------- dask route
+def _decompose_gram(pr: GramProblem, alpha_min: float) -> tuple[_Decomposition, str]:
+    """Eigenpairs of ``XcᵀXc`` from the merged statistics, or from a TSQR when they are poor.
+
+    Same test as :func:`_decompose`: the Gram's eigenvalues (absolute error ~ eps·w_max) are
+    kept when ``eps · w_max ≤ sqrt(eps) · (w_min + α_min)``. Otherwise one tall-skinny QR
+    ``[Xc | Yc] → [[R, QᵀYc], …]`` and ``R = U diag(σ) Vᵀ`` give ``w = σ²`` accurately, and
+    ``ZᵀYc = diag(σ) Uᵀ QᵀYc``. ``Z = Xc V`` is never stored: the LOO pass forms it per block.
+    """
+    eps = float(np.finfo(np.float64).eps)
+    w, V = sla.eigh(pr.G, check_finite=False, driver="evd")  # XcᵀXc = V diag(w) Vᵀ
+    w, V = np.clip(w[::-1], 0.0, None), V[:, ::-1]  # descending
+    if w.size == 0 or eps * w[0] <= math.sqrt(eps) * (w[-1] + alpha_min):
+        return _Decomposition("gram", np.empty((0, w.size)), w, V.T @ pr.XtY, V), "gram"
+    R, QtY = dask_tsqr(pr)
+    U, S, Vt = np.linalg.svd(R)  # R = U diag(σ) Vᵀ, so XcᵀXc = RᵀR = V diag(σ²) Vᵀ
+    pr.info.route = "tall-skinny QR (da.linalg.tsqr) of the centered [X | y], SVD of R"
+    ZtY = S[:, None] * (U.T @ QtY)  # Zᵀ Yc = Vᵀ Xcᵀ Yc = diag(σ) Uᵀ QᵀYc
+    return _Decomposition("gram", np.empty((0, S.size)), S**2, ZtY, Vt.T), "tsqr"
+
+
+def _gcv_from_stats(
+    dec: _Decomposition, pr: GramProblem, alphas: np.ndarray, fit_intercept: bool
+) -> np.ndarray:
+    """GCV (n_alphas, k) from the statistics alone — no pass over the rows.
+
+    With ``g = 1/(w + α)`` and ``c = ZᵀYc``: ``‖r‖² = YcᵀYc − Σ_j c_j² g_j (2 − w_j g_j)``
+    (since ``‖Z diag(g) c‖² = Σ w g² c²``) and ``tr(I − H) = n − [intercept] − Σ_j w_j g_j``.
+    """
+    n = pr.n
+    Gm = dec.g(alphas)  # (r, A)
+    wg = dec.w[:, None] * Gm  # (r, A): shrinkage factors σ²/(σ² + α)
+    C2 = dec.ZtY**2  # (r, k)
+    fitted = np.einsum("rk,ra->ak", C2, Gm * (2.0 - wg))  # (A, k)
+    sq_res = np.clip(np.diag(pr.YtY)[None, :] - fitted, 0.0, None)
+    trace = n - float(fit_intercept) - wg.sum(axis=0)  # (A,)
+    return sq_res / n / ((trace / n) ** 2)[:, None]
+
+
+def _loo_block(X_b, Y_b, V, x_mean, y_mean, ZtY, Gm, c0) -> np.ndarray:
+    """Σ over one row block of the squared LOO residuals ``(r_i/(1 − h_ii))²``, (n_alphas, k)."""
+    Zb = (np.asarray(X_b, dtype=np.float64) - x_mean) @ V  # (b, r): Z = Xc V on this block
+    Yc = np.asarray(Y_b, dtype=np.float64).reshape(Zb.shape[0], -1) - y_mean  # (b, k)
+    M = 1.0 - c0 - (Zb * Zb) @ Gm  # (b, A): 1 − h_ii per α
+    out = np.zeros((Gm.shape[1], Yc.shape[1]))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for j in range(Yc.shape[1]):
+            R = Yc[:, j, None] - Zb @ (ZtY[:, j, None] * Gm)  # (b, A) residuals
+            E = R / M  # LOO residuals r_i/(1 − h_ii)
+            out[:, j] = np.einsum("ba,ba->a", E, E)
+    return out
+
+
+def _loo_dask(
+    dec: _Decomposition, pr: GramProblem, alphas: np.ndarray, fit_intercept: bool
+) -> np.ndarray:
+    """Exact LOO (n_alphas, k) by a second pass: every block forms its ``Z_b = Xc_b V``."""
+    import dask
+
+    c0 = 1.0 / pr.n if fit_intercept else 0.0
+    shared = [dask.delayed(a) for a in (dec.basis, pr.x_mean, pr.y_mean, dec.ZtY, dec.g(alphas))]
+    x_blocks = pr.X.to_delayed()[:, 0]
+    y_blocks = pr.Y.to_delayed()[:, 0]
+    parts = [
+        dask.delayed(_loo_block, pure=True)(xb, yb, *shared, c0)
+        for xb, yb in zip(x_blocks, y_blocks, strict=True)
+    ]
+    (total,) = dask.compute(dask.delayed(sum)(parts))
+    return np.nan_to_num(total / pr.n, nan=np.inf)
+
+
 class RidgeCV(RegressorMixin, LinmlEstimator):
     """Ridge with ``alpha`` chosen by exact leave-one-out or generalized cross-validation.
 
@@ -186,8 +263,10 @@ class RidgeCV(RegressorMixin, LinmlEstimator):
         ``σ²/(σ² + alpha_)``.
     effective_dof_ : float or ndarray of shape (n_targets,)
     condition_number_ : float
+    dask_info_ : str or None
+        For a dask fit: row blocks, scheduler, workers and route; None otherwise.
     route_ : str
-        The decomposition: ``'gram'`` (eigh of the p×p ``XcᵀXc``, then ``Z = Xc V`` once),
+        The decomposition (``'tsqr'`` for a dask fit that needed the QR): ``'gram'`` (eigh of the p×p ``XcᵀXc``, then ``Z = Xc V`` once),
         ``'dual'`` (eigh of the n×n ``Xc Xcᵀ``, n ≤ p: no Z product needed), or ``'svd'`` (thin SVD of ``Xc`` when the
         Gram cannot resolve the small eigenvalues next to the smallest α).
 
@@ -202,6 +281,15 @@ class RidgeCV(RegressorMixin, LinmlEstimator):
     for any linear smoother fitted by penalized least squares.
 
     Computation is in float64; float32 input gives float32 ``coef_``.
+
+    **Dask input.** A dask ``X`` (n > p) is reduced in one pass to the centered Gram
+    ``XcᵀXc = S`` and ``XcᵀYc = C`` (row blocks merged by Chan, Golub & LeVeque's update
+    ``S = S_a + S_b + δδᵀ n_a n_b/(n_a + n_b)``), then ONE ``eigh(S) = V diag(w) Vᵀ`` serves
+    every α. GCV needs no further pass: with ``c = Vᵀ C`` and ``g = 1/(w + α)``,
+    ``‖r‖² = YcᵀYc − Σ_j c_j² g_j (2 − w_j g_j)`` and ``tr(I − H) = n − 1 − Σ_j w_j g_j``.
+    Exact LOO needs ``h_ii``: a second pass forms ``Z_b = Xc_b V`` per block. When the Gram
+    cannot resolve ``w_min`` next to ``min(alphas)`` (the in-memory test), ``w`` and ``V``
+    come from the SVD of the R factor of ``da.linalg.tsqr([Xc | Yc])`` (``route_ == 'tsqr'``).
 
     Examples
     --------
@@ -251,6 +339,8 @@ class RidgeCV(RegressorMixin, LinmlEstimator):
         alphas = np.asarray(self.alphas, dtype=np.float64).reshape(-1)
         if alphas.size == 0:
             raise LinmlInputError("RidgeCV: alphas is empty; pass at least one alpha > 0.")
+        if is_dask_collection(X):
+            return self._fit_dask(X, y, alphas)
         X, y = validate_data(self, X, y, multi_output=True, y_numeric=True)
         check_squares_finite(X, "RidgeCV")
         in_dtype = X.dtype
@@ -261,6 +351,44 @@ class RidgeCV(RegressorMixin, LinmlEstimator):
         Yc = Y - y_mean
         dec, x_mean = _decompose(X64, Yc, self.fit_intercept, float(alphas.min()))
         errors = _cv_errors(dec, Yc, alphas, self.fit_intercept, self.cv_mode)  # (A, k)
+        self.route_ = dec.route
+        self.dask_info_ = None
+        return self._set_fit(
+            errors, alphas, dec, x_mean, y_mean, np.ndim(y), in_dtype, min(X.shape)
+        )
+
+    def _fit_dask(self, X: Any, y: Any, alphas: np.ndarray) -> RidgeCV:
+        """One pass to the merged statistics, one eigendecomposition, then every α.
+
+        GCV needs nothing more; exact LOO needs the leverages ``h_ii``, i.e. a second pass
+        forming ``Z_b = Xc_b V`` block by block (``V`` from the p×p eigendecomposition).
+        """
+        pr = dask_problem("RidgeCV", X, y, self.fit_intercept)
+        if pr.n <= pr.n_features:
+            raise LinmlInputError(
+                f"RidgeCV: the dask X has n_samples={pr.n} ≤ n_features={pr.n_features}; the "
+                "Gram route needs n > p — such a wide X fits in memory: fit on X.compute()."
+            )
+        dec, route = _decompose_gram(pr, float(alphas.min()))
+        if self.cv_mode == "gcv":
+            errors = _gcv_from_stats(dec, pr, alphas, self.fit_intercept)
+        else:
+            errors = _loo_dask(dec, pr, alphas, self.fit_intercept)
+            pr.info.route += "; second pass for the LOO leverages"
+        self.route_ = route
+        self.n_features_in_ = pr.n_features
+        if pr.feature_names is not None:
+            self.feature_names_in_ = pr.feature_names
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        self.dask_info_ = pr.info.line()
+        return self._set_fit(
+            errors, alphas, dec, pr.x_mean, pr.y_mean, pr.y_ndim, pr.dtype, pr.n_features
+        )
+
+    def _set_fit(self, errors, alphas, dec, x_mean, y_mean, y_ndim, in_dtype, r) -> RidgeCV:
+        """Pick α from the CV errors (n_alphas, k) and set the fitted attributes."""
+        k = errors.shape[1]
         per_target = self.alpha_per_target and k > 1
         if per_target:
             best = np.argmin(errors, axis=0)  # first minimum, as scikit-learn's strict ">"
@@ -281,11 +409,10 @@ class RidgeCV(RegressorMixin, LinmlEstimator):
             B.astype(in_dtype),
             x_mean.astype(in_dtype),
             y_mean.astype(in_dtype),
-            np.ndim(y),
+            y_ndim,
             self.fit_intercept,
         )
-        self.route_ = dec.route
-        S = np.sqrt(dec.w)[: min(X.shape)]
+        S = np.sqrt(dec.w)[:r]
         self.singular_values_ = S
         self.condition_number_ = cond_from_singular_values(S)
         a = np.atleast_1d(self.alpha_)
@@ -295,8 +422,13 @@ class RidgeCV(RegressorMixin, LinmlEstimator):
         return self
 
     def predict(self, X: Any) -> np.ndarray:
-        """``ŷ = X βᵀ + b₀``; shape (n_samples,) or (n_samples, n_targets)."""
+        """``ŷ = X βᵀ + b₀``; shape (n_samples,) or (n_samples, n_targets).
+
+        A dask ``X`` gives a lazy dask array with ``X``'s row chunks.
+        """
         check_is_fitted(self)
+        if is_dask_collection(X):
+            return predict_dask(self, X)
         X = validate_data(self, X, reset=False)
         return X @ self.coef_.T + self.intercept_
 
@@ -317,8 +449,11 @@ class RidgeCV(RegressorMixin, LinmlEstimator):
                 "gram": "eigh of the p×p XcᵀXc, Z = Xc V formed once; every α is two GEMMs",
                 "dual": "eigh of the n×n Xc Xcᵀ (p > n); every α is two GEMMs",
                 "svd": "thin SVD of Xc: the Gram could not resolve small σ next to min(alphas)",
+                "tsqr": "tall-skinny QR of the dask Xc, SVD of its R: the Gram could not "
+                "resolve small σ next to min(alphas)",
             }[self.route_],
         )
+        add_dask_fact(expl, getattr(self, "dask_info_", None))
         expl.add("chosen alpha", self.alpha_, f"minimizes the {what} mean squared error")
         expl.add("best score", self.best_score_, "−(mean squared CV error) at the chosen alpha")
         add_conditioning_facts(
