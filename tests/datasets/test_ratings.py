@@ -238,3 +238,20 @@ def test_long_tail_matrix_factorization_beats_biases(movielens_like):
 def test_long_tail_bad_input(kwargs, match):
     with pytest.raises(LinmlInputError, match=match):
         make_long_tail_ratings(**kwargs)
+
+
+@pytest.mark.parametrize("make", ["make_low_rank_ratings", "make_implicit_feedback"])
+def test_generators_take_a_numpy_generator_as_documented(make):
+    from linml.datasets import ratings
+
+    def draw(seed):
+        kwargs = (
+            dict(ratings_per_user=3)
+            if make == "make_low_rank_ratings"
+            else dict(interactions_per_user=3)
+        )
+        return getattr(ratings, make)(20, 8, rank=2, random_state=seed, **kwargs)
+
+    first, again = draw(np.random.default_rng(5)), draw(np.random.default_rng(5))
+    for a, b in zip(first, again, strict=True):
+        np.testing.assert_array_equal(a, b)

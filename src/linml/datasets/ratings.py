@@ -60,6 +60,14 @@ def _sample_cells(
     return users, items
 
 
+def _random_state(random_state: Any) -> np.random.RandomState:
+    """``check_random_state`` that also takes a ``numpy.random.Generator`` (as documented):
+    scikit-learn's refuses one, so a RandomState is seeded from it."""
+    if isinstance(random_state, np.random.Generator):
+        return np.random.RandomState(int(random_state.integers(2**31 - 1)))
+    return check_random_state(random_state)
+
+
 def make_low_rank_ratings(
     n_users: int = 1000,
     n_items: int = 500,
@@ -126,7 +134,7 @@ def make_low_rank_ratings(
     signal = _check_nonnegative("signal", signal)
     user_bias = _check_nonnegative("user_bias", user_bias)
     item_bias = _check_nonnegative("item_bias", item_bias)
-    rng = check_random_state(random_state)
+    rng = _random_state(random_state)
     # p_u^T q_i = sum of `rank` products of N(0, s^2) pairs: variance rank * s^4 = signal^2
     scale = np.sqrt(signal / np.sqrt(rank))
     P = rng.standard_normal((n_users, rank)) * scale
@@ -211,7 +219,7 @@ def make_implicit_feedback(
         raise LinmlInputError(f"temperature={temperature!r} must be a finite number > 0.")
     if not (np.isscalar(mean_count) and np.isfinite(mean_count) and mean_count >= 1):
         raise LinmlInputError(f"mean_count={mean_count!r} must be a finite number >= 1.")
-    rng = check_random_state(random_state)
+    rng = _random_state(random_state)
     P = rng.standard_normal((n_users, rank)) / rank**0.25
     Q = rng.standard_normal((n_items, rank)) * (2.0 / rank**0.25)
     log_w = -np.log1p(rng.permutation(n_items).astype(np.float64))  # Zipf: w_i = 1 / (1 + r_i)
@@ -406,11 +414,7 @@ def make_long_tail_ratings(
     low, high = _check_scale(scale)
     if not isinstance(half_stars, bool | np.bool_):
         raise LinmlInputError(f"half_stars={half_stars!r} must be True or False.")
-    if isinstance(random_state, np.random.Generator):
-        # sklearn's check_random_state takes no Generator: seed a RandomState from it
-        rng = np.random.RandomState(int(random_state.integers(2**31 - 1)))
-    else:
-        rng = check_random_state(random_state)
+    rng = _random_state(random_state)
     # p_u^T q_i = sum of `rank` products of N(0, s^2) pairs: variance rank * s^4 = signal^2
     s = np.sqrt(signal / np.sqrt(rank))
     P = rng.standard_normal((n_users, rank)) * s
