@@ -62,6 +62,40 @@ def test_loss_is_monotone_and_matches_dense_formula(data, solver):
     assert model.loss_[-1] == pytest.approx(dense, rel=1e-9)
 
 
+def test_float32_loss_matches_dense_formula(data):
+    """The in-kernel loss (float64 sums of float32 solver vectors) equals the dense float64
+    objective at the returned float32 factors, to float32 accuracy."""
+    model = ImplicitALS(rank=5, reg=0.3, alpha=3.0, n_iter=4, tol=0.0, random_state=2).fit(data)
+    assert model.user_factors_.dtype == np.float32
+    R = Interactions.from_arrays(*data).matrix.toarray()
+    X64 = model.user_factors_.astype(np.float64)
+    Y64 = model.item_factors_.astype(np.float64)
+    dense = ((1.0 + 3.0 * R) * ((R > 0) - X64 @ Y64.T) ** 2).sum() + 0.3 * (
+        (X64**2).sum() + (Y64**2).sum()
+    )
+    assert model.loss_[-1] == pytest.approx(dense, rel=1e-5)
+    assert len(model.objective_trace_) == 2 * len(model.loss_) == 8
+
+
+@pytest.mark.parametrize("solver", ["cg", "cholesky"])
+def test_same_bits_on_one_thread_and_all_threads(data, solver):
+    """Rows are independent and each is solved by one thread, so the dynamic schedule does
+    not change a bit of the result (DESIGN: reproducible bit-for-bit on one machine)."""
+    import numba
+
+    kw = dict(rank=6, n_iter=3, tol=0.0, solver=solver, random_state=0)
+    many = ImplicitALS(**kw).fit(data)
+    before = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        one = ImplicitALS(**kw).fit(data)
+    finally:
+        numba.set_num_threads(before)
+    np.testing.assert_array_equal(one.user_factors_, many.user_factors_)
+    np.testing.assert_array_equal(one.item_factors_, many.item_factors_)
+    np.testing.assert_array_equal(one.loss_, many.loss_)
+
+
 def test_fold_in_equals_user_step(fitted, data):
     users, items, counts = data
     for u in (0, 5):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from linml.recommend import _kernels
 from tests.recommend._reference import cg_ref, implicit_rows_ref, ridge_rows_ref
@@ -123,7 +125,7 @@ def test_implicit_cholesky_matches_dense_confidence_solve(dtype):
     G = (Y.T.astype(np.float64) @ Y + 0.1 * np.eye(4)).astype(dtype)
     X = np.zeros((M.shape[0], 4), dtype=dtype)
     failed = np.zeros(M.shape[0], dtype=bool)
-    _kernels.implicit_cholesky_rows(M.indptr, M.indices, conf, Y, G, X, failed)
+    _kernels.implicit_cholesky_rows(M.indptr, M.indices, conf, Y, G, X, failed, np.empty(40))
     expected = implicit_rows_ref(M.indptr, M.indices, conf, Y, 0.1)
     np.testing.assert_allclose(X, expected, rtol=TOL[dtype] * 10, atol=TOL[dtype] * 10)
 
@@ -135,11 +137,96 @@ def test_implicit_cg_converges_to_cholesky():
     G = Y.T @ Y + 0.1 * np.eye(4)
     X_chol = np.zeros((M.shape[0], 4))
     _kernels.implicit_cholesky_rows(
-        M.indptr, M.indices, conf, Y, G, X_chol, np.zeros(M.shape[0], dtype=bool)
+        M.indptr, M.indices, conf, Y, G, X_chol, np.zeros(M.shape[0], dtype=bool), np.empty(40)
     )
     X_cg = rng.standard_normal((M.shape[0], 4))
-    _kernels.implicit_cg_rows(M.indptr, M.indices, conf, Y, G, X_cg, 12)
+    _kernels.implicit_cg_rows(M.indptr, M.indices, conf, Y, G, X_cg, 12, np.empty(40))
     np.testing.assert_allclose(X_cg, X_chol, rtol=1e-8, atol=1e-9)
+
+
+def _implicit_system(M, conf, Y, reg, u):
+    """A_u = Y^T C_u Y + reg I, b_u = Y^T C_u p_u and sum_j c_uj with the dense C_u (float64)."""
+    Y64 = Y.astype(np.float64)
+    c = np.ones(Y.shape[0])
+    p = np.zeros(Y.shape[0])
+    sl = slice(M.indptr[u], M.indptr[u + 1])
+    c[M.indices[sl]] = conf[sl]
+    p[M.indices[sl]] = 1.0
+    A = Y64.T @ (c[:, None] * Y64) + reg * np.eye(Y.shape[1])
+    return A, Y64.T @ (c * p), float(conf[sl].astype(np.float64).sum())
+
+
+def _implicit_problem(seed, dtype, k=7, n_cols=23):
+    """A long-tail row pattern: empty rows, short rows, and rows longer than 8 (the unroll)."""
+    M, Y, rng = _problem(seed, n_rows=40, n_cols=n_cols, k=k, density=0.35, dtype=dtype)
+    M = M.tolil()
+    M[0, :] = 0  # an empty row
+    M[1, :] = 3.0  # a full row
+    M = M.tocsr()
+    M.eliminate_zeros()
+    conf = (1.0 + 2.0 * np.abs(M.data)).astype(dtype)
+    G = (Y.T.astype(np.float64) @ Y + 0.3 * np.eye(k)).astype(dtype)
+    X0 = (0.5 * rng.standard_normal((M.shape[0], k))).astype(dtype)
+    return M, conf, Y, G, X0
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("steps", [1, 2, 5])
+def test_implicit_cg_rows_is_plain_cg_on_the_dense_system(steps, dtype):
+    """The fused implicit CG kernel takes exactly textbook CG's steps on A_u x = b_u (the
+    dense-confidence system), from the warm start, for every row; k = 7 is not a multiple
+    of the 4-row unroll of G v, and rows of 0, < 8 and > 8 entries hit every branch."""
+    M, conf, Y, G, X0 = _implicit_problem(steps, dtype)
+    X = X0.copy()
+    loss = np.full(M.shape[0], np.nan)
+    _kernels.implicit_cg_rows(M.indptr, M.indices, conf, Y, G, X, steps, loss)
+    for u in range(M.shape[0]):
+        A, b, _ = _implicit_system(M, conf, Y, 0.3, u)
+        expected = cg_ref(A, b, X0[u], steps)
+        np.testing.assert_allclose(X[u], expected, rtol=TOL[dtype] * 10, atol=TOL[dtype] * 10)
+
+
+@pytest.mark.parametrize("solver", ["cg", "cholesky"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_implicit_row_loss_is_the_rows_share_of_the_objective(solver, dtype):
+    """loss[u] = sum_i c_ui (p_ui - x_u^T y_i)^2 + reg |x_u|^2 over ALL cells of row u, at the
+    outgoing x_u (float64), although the kernel only visits the row's stored entries."""
+    M, conf, Y, G, X0 = _implicit_problem(11, dtype)
+    X = X0.copy()
+    loss = np.full(M.shape[0], np.nan)
+    if solver == "cg":
+        _kernels.implicit_cg_rows(M.indptr, M.indices, conf, Y, G, X, 2, loss)
+    else:
+        failed = np.zeros(M.shape[0], dtype=bool)
+        _kernels.implicit_cholesky_rows(M.indptr, M.indices, conf, Y, G, X, failed, loss)
+        assert not failed.any()
+    P = (M.toarray() != 0).astype(np.float64)  # preference: 1 on stored cells
+    C = np.where(P > 0, sp.csr_matrix((conf, M.indices, M.indptr), shape=M.shape).toarray(), 1.0)
+    X64, Y64 = X.astype(np.float64), Y.astype(np.float64)
+    expected = (C * (P - X64 @ Y64.T) ** 2).sum(1) + 0.3 * (X64**2).sum(1)
+    scale = np.abs(expected).max()
+    np.testing.assert_allclose(loss, expected, rtol=TOL[dtype] * 10, atol=TOL[dtype] * scale)
+
+
+@settings(max_examples=30, deadline=None)
+@given(k=st.integers(1, 13), n=st.integers(0, 21), seed=st.integers(0, 2**16))
+def test_product_helpers_match_numpy(k, n, seed):
+    """The unrolled helpers of the implicit CG product against NumPy, for every remainder
+    of their 4- and 8-way unrolls: G v (symmetric G) and out + Yu^T diag(cw) Yu v."""
+    rng = np.random.default_rng(seed)
+    B = rng.standard_normal((k, k))
+    G = B + B.T
+    v = rng.standard_normal(k)
+    out = np.full(k, np.nan)
+    _kernels._sym_matvec(G, v, out)
+    np.testing.assert_allclose(out, G @ v, rtol=1e-12, atol=1e-12)
+    Yu = rng.standard_normal((n + 3, k))  # scratch longer than the row, as in the kernel
+    cw = rng.uniform(0.0, 4.0, n + 3)
+    out0 = rng.standard_normal(k)
+    out = out0.copy()
+    _kernels._add_weighted_product(Yu, n, cw, v, out, 0.0)
+    Yn = Yu[:n]
+    np.testing.assert_allclose(out, out0 + Yn.T @ (cw[:n] * (Yn @ v)), rtol=1e-12, atol=1e-12)
 
 
 def test_pair_dots():

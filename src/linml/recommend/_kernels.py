@@ -252,14 +252,108 @@ def ridge_cg_rows(
                 X[u, a] = x[a]
 
 
+@njit(cache=True, fastmath=_FAST)
+def _sym_matvec(G, v, out):  # pragma: no cover - compiled
+    """out = G v for symmetric ``G``, as a sum of rows (G v = sum_e v_e G[e]): the inner loop
+    is a contiguous axpy, so it vectorizes without a horizontal sum per output entry, and
+    four rows are added per pass so ``out`` is loaded and stored once per four rows."""
+    k = v.shape[0]
+    for a in range(k):
+        out[a] = 0.0
+    e = 0
+    while e + 4 <= k:
+        v0 = v[e]
+        v1 = v[e + 1]
+        v2 = v[e + 2]
+        v3 = v[e + 3]
+        for a in range(k):
+            out[a] += v0 * G[e, a] + v1 * G[e + 1, a] + v2 * G[e + 2, a] + v3 * G[e + 3, a]
+        e += 4
+    while e < k:
+        ve = v[e]
+        for a in range(k):
+            out[a] += ve * G[e, a]
+        e += 1
+
+
+@njit(cache=True, fastmath=_FAST)
+def _add_weighted_product(Yu, n, cw, v, out, zero):  # pragma: no cover - compiled
+    """out += Yu[:n]^T diag(cw[:n]) Yu[:n] v: the ``Y^T (C_u - I) Y v`` of one CG product.
+
+    Eight rows at a time: eight independent dot products hide the reduction latency and
+    ``out`` is loaded and stored once per eight rows (this product is most of a sweep).
+    """
+    k = Yu.shape[1]
+    q = 0
+    while q + 8 <= n:
+        e0 = zero
+        e1 = zero
+        e2 = zero
+        e3 = zero
+        e4 = zero
+        e5 = zero
+        e6 = zero
+        e7 = zero
+        for a in range(k):
+            va = v[a]
+            e0 += Yu[q, a] * va
+            e1 += Yu[q + 1, a] * va
+            e2 += Yu[q + 2, a] * va
+            e3 += Yu[q + 3, a] * va
+            e4 += Yu[q + 4, a] * va
+            e5 += Yu[q + 5, a] * va
+            e6 += Yu[q + 6, a] * va
+            e7 += Yu[q + 7, a] * va
+        e0 *= cw[q]
+        e1 *= cw[q + 1]
+        e2 *= cw[q + 2]
+        e3 *= cw[q + 3]
+        e4 *= cw[q + 4]
+        e5 *= cw[q + 5]
+        e6 *= cw[q + 6]
+        e7 *= cw[q + 7]
+        for a in range(k):
+            out[a] += (
+                e0 * Yu[q, a]
+                + e1 * Yu[q + 1, a]
+                + e2 * Yu[q + 2, a]
+                + e3 * Yu[q + 3, a]
+                + e4 * Yu[q + 4, a]
+                + e5 * Yu[q + 5, a]
+                + e6 * Yu[q + 6, a]
+                + e7 * Yu[q + 7, a]
+            )
+        q += 8
+    while q < n:
+        e = zero
+        for a in range(k):
+            e += Yu[q, a] * v[a]
+        e *= cw[q]
+        for a in range(k):
+            out[a] += e * Yu[q, a]
+        q += 1
+
+
+@njit(cache=True, fastmath=_FAST)
+def _row_loss(c_sum, b, r, x):  # pragma: no cover - compiled
+    """x^T A x - 2 b^T x + sum_j c_uj = sum_j c_uj - (b + r)^T x with r = b - A x (float64):
+    row u's share of the implicit loss, from vectors the solver already holds."""
+    s = 0.0
+    for a in range(x.shape[0]):
+        s += (np.float64(b[a]) + np.float64(r[a])) * np.float64(x[a])
+    return c_sum - s
+
+
 @njit(cache=True, parallel=True, fastmath=_FAST)
-def implicit_cholesky_rows(indptr, indices, conf, Y, G, X, failed):  # pragma: no cover
+def implicit_cholesky_rows(indptr, indices, conf, Y, G, X, failed, loss):  # pragma: no cover
     """Implicit-ALS half-step by Cholesky: for every row u,
 
         (G + sum_j (c_uj - 1) y_j y_j^T) x_u = sum_j c_uj y_j,   G = Y^T Y + reg I,
 
     the Hu–Koren–Volinsky trick: Y^T C_u Y = Y^T Y + Y^T (C_u - I) Y, with Y^T Y formed once
     per half-sweep and the correction summed over the row's stored entries only.
+    Also writes loss[u] = x_u^T A_u x_u - 2 b_u^T x_u + sum_j c_uj = sum_j c_uj - b_u^T x_u
+    (float64) at the new x_u: row u's share of the loss (see :func:`implicit_cg_rows`).
     """
     n_rows = indptr.shape[0] - 1
     k = Y.shape[1]
@@ -267,31 +361,45 @@ def implicit_cholesky_rows(indptr, indices, conf, Y, G, X, failed):  # pragma: n
     for c in prange(n_chunks):
         A = np.empty((k, k), dtype=Y.dtype)
         b = np.empty(k, dtype=Y.dtype)
+        rhs = np.empty(k, dtype=Y.dtype)
+        zeros = np.zeros(k, dtype=Y.dtype)
         for u in range(c * _CHUNK, min(n_rows, (c + 1) * _CHUNK)):
             A[:, :] = G
             b[:] = 0.0
+            c_sum = 0.0
             for p in range(indptr[u], indptr[u + 1]):
                 y = Y[indices[p]]
                 cu = conf[p]
+                c_sum += np.float64(cu)
                 for a in range(k):
                     ya = y[a]
                     b[a] += cu * ya
                     wa = (cu - 1.0) * ya
                     for e in range(a + 1):
                         A[a, e] += wa * y[e]
+            rhs[:] = b
             failed[u] = not _cholesky_solve(A, b, k)
+            if failed[u]:
+                b[:] = 0.0
             for a in range(k):
-                X[u, a] = 0.0 if failed[u] else b[a]
+                X[u, a] = b[a]
+            loss[u] = _row_loss(c_sum, rhs, zeros, b)  # r = 0 at the exact solve (or x = 0)
 
 
 @njit(cache=True, parallel=True, fastmath=_FAST)
-def implicit_cg_rows(indptr, indices, conf, Y, G, X, cg_steps):  # pragma: no cover
+def implicit_cg_rows(indptr, indices, conf, Y, G, X, cg_steps, loss):  # pragma: no cover
     """Implicit-ALS half-step by ``cg_steps`` conjugate-gradient steps, warm-started at X[u].
 
-    Solves the same system as :func:`implicit_cholesky_rows` without forming it: the product
-    A v = G v + sum_j (c_uj - 1) (y_j^T v) y_j costs k^2 + 4 n_u k flops, so a step is
-    O(k^2 + n_u k) instead of the O(n_u k^2 + k^3) of forming and factoring A_u. The row's
-    y_j are gathered once into a contiguous block ``Yu`` that the products then stream.
+    Solves the same system as :func:`implicit_cholesky_rows`,
+    A_u x_u = b_u with A_u = G + Y_u^T (C_u - I) Y_u and b_u = Y_u^T c_u, without forming
+    it: the product A v = G v + sum_j (c_uj - 1) (y_j^T v) y_j costs 2k^2 + 4 n_u k flops,
+    so a step is O(k^2 + n_u k) instead of the O(n_u k^2 + k^3) of forming and factoring A_u.
+    The row's y_j are gathered once into a contiguous block ``Yu`` that the products then
+    stream. Cost per row: 2 n_u k (gather, b_u) + (cg_steps + 1)(4 n_u k + 2 k^2) flops.
+
+    The loss comes for free: row u's terms of L (all its cells plus reg |x_u|^2) are
+    x^T A x - 2 b^T x + sum_j c_uj, and with the residual r = b - A x that CG carries this is
+    loss[u] = sum_j c_uj - (b + r)^T x (float64), written at the outgoing x_u.
     """
     n_rows = indptr.shape[0] - 1
     k = Y.shape[1]
@@ -304,49 +412,46 @@ def implicit_cg_rows(indptr, indices, conf, Y, G, X, cg_steps):  # pragma: no co
         longest = _longest_row(indptr, lo, hi)
         Yu = np.empty((longest, k), dtype=Y.dtype)
         cw = np.empty(longest, dtype=Y.dtype)
-        t0 = np.zeros(longest, dtype=Y.dtype)
         x = np.empty(k, dtype=Y.dtype)
         neg = np.empty(k, dtype=Y.dtype)
+        b = np.empty(k, dtype=Y.dtype)
         r = np.empty(k, dtype=Y.dtype)
         p = np.empty(k, dtype=Y.dtype)
         Ap = np.empty(k, dtype=Y.dtype)
         for u in range(lo, hi):
             start = indptr[u]
             n_u = indptr[u + 1] - start
-            # r = b - A x = sum_j c_uj y_j - sum_j (c_uj - 1)(y_j^T x) y_j - G x
             for a in range(k):
                 x[a] = X[u, a]
-            for a in range(k):
-                s = zero
-                for e in range(k):
-                    s -= G[a, e] * x[e]
-                r[a] = s
-            for q in range(n_u):  # gather y_j, add c_uj y_j to r
+                neg[a] = -x[a]
+                b[a] = zero
+            c_sum = 0.0
+            for q in range(n_u):  # gather y_j once; b = sum_j c_uj y_j
                 j = indices[start + q]
                 cq = conf[start + q]
+                c_sum += np.float64(cq)
                 cw[q] = cq - 1
                 for a in range(k):
                     ya = Y[j, a]
                     Yu[q, a] = ya
-                    r[a] += cq * ya
-            _add_normal_product(Yu, n_u, x, t0, cw, r, zero)  # r -= Yu^T (C-1) Yu x
+                    b[a] += cq * ya
+            # r = b - A x = b - G x - Yu^T (C - I) Yu x
+            _sym_matvec(G, neg, r)
+            for a in range(k):
+                r[a] += b[a]
+            _add_weighted_product(Yu, n_u, cw, neg, r, zero)
             rs_old = _cg_start(r, p)
             for _ in range(cg_steps):
                 if not rs_old > tiny:
                     break
-                # Ap = G p + Yu^T (C_u - I) Yu p
-                for a in range(k):
-                    s = zero
-                    for e in range(k):
-                        s += G[a, e] * p[e]
-                    Ap[a] = s
-                    neg[a] = -p[a]
-                _add_normal_product(Yu, n_u, neg, t0, cw, Ap, zero)
+                _sym_matvec(G, p, Ap)  # Ap = G p + Yu^T (C_u - I) Yu p
+                _add_weighted_product(Yu, n_u, cw, p, Ap, zero)
                 rs_old = _cg_advance(x, r, p, Ap, rs_old)
                 if rs_old < 0.0:  # pᵀAp ≤ 0: breakdown, x is left as it was
                     break
             for a in range(k):
                 X[u, a] = x[a]
+            loss[u] = _row_loss(c_sum, b, r, x)
 
 
 @njit(cache=True, parallel=True, fastmath=_FAST)

@@ -23,6 +23,7 @@ import logging
 import warnings
 from typing import Any, ClassVar
 
+import numba
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
@@ -100,9 +101,21 @@ class ImplicitALS(FactorRecommender):
     counts ``r`` matches ``AlternatingLeastSquares(factors=k, regularization=lam, alpha=1.0)``
     fitted on the matrix with values ``1 + a r``.
 
-    The loss is evaluated without touching the n_users x n_items cells:
-    ``L = sum_{observed} [c (1 - s)^2 - s^2] + <X^T X, Y^T Y>_F + reg (|X|^2 + |Y|^2)`` with
-    ``s = x_u^T y_i``.
+    The loss is evaluated without touching the n_users x n_items cells, by the half-step
+    itself: row ``u``'s terms of ``L`` (its cells and ``reg |x_u|^2``) are
+    ``x_u^T A_u x_u - 2 b_u^T x_u + sum_j c_uj`` with ``A_u = Y^T C_u Y + reg I`` and
+    ``b_u = Y^T C_u p_u``, which with the CG residual ``r_u = b_u - A_u x_u`` is
+    ``sum_j c_uj - (b_u + r_u)^T x_u``; so
+    ``L = sum_u [sum_j c_uj - (b_u + r_u)^T x_u] + reg |Y|^2`` costs O(k) per row.
+
+    **Cost.** A CG half-step over ``n`` rows with ``nnz`` stored entries and ``s = cg_steps``
+    costs about ``nnz (2k + 4k (s + 1)) + 2 n k^2 (s + 1)`` flops (gather and ``b_u``; the
+    residual and ``s`` products ``A_u v = G v + Y_u^T (C_u - I) Y_u v``) plus ``2 n_fixed k^2``
+    for ``G``; everything runs in the working dtype (float32 by default), with only the
+    per-row loss accumulated in float64. Rows are handed to threads one chunk of rows at a
+    time (a dynamic schedule), so a long row (a popular item) or a core taken by another
+    process keeps the other threads idle for at most one chunk; rows are independent, so the
+    schedule never changes a bit of the result.
 
     Examples
     --------
@@ -203,7 +216,8 @@ class ImplicitALS(FactorRecommender):
         k = self._rank()
         Xf = (rng.standard_normal((M.shape[0], k)) * self.init_scale).astype(dt)
         Yf = (rng.standard_normal((M.shape[1], k)) * self.init_scale).astype(dt)
-        rows, cols = inter.rows, inter.cols
+        loss_u = np.empty(M.shape[0])  # per-row shares of L, written by the kernels (float64)
+        loss_t = np.empty(M.shape[1])
         self.loss_, self.objective_trace_ = [], []
         failed = 0
         self.converged_ = False
@@ -211,10 +225,13 @@ class ImplicitALS(FactorRecommender):
         with progress_bar(self.verbose, "ImplicitALS", self.n_iter) as advance:
             for it in range(self.n_iter):
                 n_run = it + 1
-                failed += self._half_step(Mt, conf_t, Xf, Yf)  # items against fixed users
-                self.objective_trace_.append(self._loss(rows, cols, conf, Xf, Yf))
-                failed += self._half_step(M, conf, Yf, Xf)  # users against fixed items
-                self.objective_trace_.append(self._loss(rows, cols, conf, Xf, Yf))
+                # each half-step returns L at its new factors, summed from its own systems
+                n_bad, loss = self._half_step(Mt, conf_t, Xf, Yf, loss_t)  # items | users
+                failed += n_bad
+                self.objective_trace_.append(loss)
+                n_bad, loss = self._half_step(M, conf, Yf, Xf, loss_u)  # users | items
+                failed += n_bad
+                self.objective_trace_.append(loss)
                 self.loss_.append(self.objective_trace_[-1])
                 text = f"sweep {it + 1}/{self.n_iter} loss {self.loss_[-1]:.6g}"
                 logger.info("ImplicitALS %s", text)
@@ -245,25 +262,27 @@ class ImplicitALS(FactorRecommender):
         G[np.diag_indices_from(G)] += self.reg
         return np.ascontiguousarray(G, dtype=Y.dtype)
 
-    def _half_step(self, M, conf, Y, X) -> int:
-        G = self._gram(Y)
-        if self.solver == "cg":
-            launch(_kernels.implicit_cg_rows, M.indptr, M.indices, conf, Y, G, X, self.cg_steps)
-            return 0
-        failed = np.zeros(X.shape[0], dtype=np.bool_)
-        launch(_kernels.implicit_cholesky_rows, M.indptr, M.indices, conf, Y, G, X, failed)
-        return int(failed.sum())
+    def _half_step(self, M, conf, Y, X, row_loss) -> tuple[int, float]:
+        """Solve for every row of X against the fixed Y; returns (failed systems, L after).
 
-    def _loss(self, rows, cols, conf, Xf, Yf) -> float:
-        s = np.empty(rows.shape[0], dtype=Xf.dtype)
-        launch(_kernels.pair_dots, rows, cols, Xf, Yf, s)
-        s = s.astype(np.float64)
-        observed = conf.astype(np.float64) * (1.0 - s) ** 2 - s**2
-        X64, Y64 = Xf.astype(np.float64), Yf.astype(np.float64)
-        # sum over all cells of s^2 = trace(X^T X Y^T Y) = <X^T X, Y^T Y>_F
-        all_cells = float(np.sum((X64.T @ X64) * (Y64.T @ Y64)))
-        penalty = self.reg * (float(np.sum(X64**2)) + float(np.sum(Y64**2)))
-        return float(observed.sum()) + all_cells + penalty
+        L = sum_u [x_u^T A_u x_u - 2 b_u^T x_u + sum_j c_uj] + reg |Y|^2: the kernels write
+        each row's bracket into ``row_loss`` from vectors they already hold (no pass over the
+        stored cells, no float64 copies of the factors).
+        """
+        G = self._gram(Y)
+        failed = 0
+        # dynamic schedule, one chunk of rows per grab (rows are independent: same bits)
+        with numba.parallel_chunksize(1):
+            if self.solver == "cg":
+                args = (M.indptr, M.indices, conf, Y, G, X, self.cg_steps, row_loss)
+                launch(_kernels.implicit_cg_rows, *args)
+            else:
+                bad = np.zeros(X.shape[0], dtype=np.bool_)
+                args = (M.indptr, M.indices, conf, Y, G, X, bad, row_loss)
+                launch(_kernels.implicit_cholesky_rows, *args)
+                failed = int(bad.sum())
+        fixed = np.ones(Y.shape[0], dtype=Y.dtype)
+        return failed, float(row_loss.sum()) + self.reg * _kernels.weighted_sq_norm(Y, fixed)
 
     # ------------------------------------------------------------------ predict & co
     def predict(self, users: Any, items: Any, *, unknown: str = "error") -> np.ndarray:
@@ -319,7 +338,18 @@ class ImplicitALS(FactorRecommender):
         failed = np.zeros(1, dtype=np.bool_)
         conf = (1.0 + self.alpha * values).astype(Y.dtype)
         indptr = np.array([0, idx.shape[0]], dtype=np.int64)
-        launch(_kernels.implicit_cholesky_rows, indptr, idx.astype(np.int32), conf, Y, G, X, failed)
+        loss = np.empty(1)
+        launch(
+            _kernels.implicit_cholesky_rows,
+            indptr,
+            idx.astype(np.int32),
+            conf,
+            Y,
+            G,
+            X,
+            failed,
+            loss,
+        )
         return X[0]
 
     def _score_folded(self, items: np.ndarray, values: np.ndarray) -> np.ndarray:
