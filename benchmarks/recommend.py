@@ -204,7 +204,7 @@ def implicit_part(rows_out: list, notes: list) -> None:
             f"{p_peer:.4f}",
             "yes" if p_ours >= 0.98 * p_peer else "no",
             f"{gflops:.2f}",
-            "<= 1.5: " + ("met" if seconds / best_peer <= 1.5 else "NOT met"),
+            "<= 0.35: " + ("met" if seconds / best_peer <= 0.35 else "NOT met"),
         ]
     )
     notes.append(
