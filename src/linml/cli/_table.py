@@ -7,7 +7,10 @@ everywhere) and hand them to :func:`read` / :func:`prepared`, which call
 
 from __future__ import annotations
 
+import glob as globbing
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +21,7 @@ from rich.table import Table
 from linml.cli._common import MAX_ROWS
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
     from linml.tabular import TablePrep
@@ -53,6 +57,14 @@ SAVE = typer.Option(
     None,
     "--save",
     help="Save the fitted preprocessing + model to this .npz; apply it with `linml predict`.",
+)
+
+BLOCK_ROWS = typer.Option(
+    65536,
+    "--block-rows",
+    min=1,
+    help="Rows per block when FILE is a directory or glob of Parquet files (streamed: memory "
+    "stays bounded by one block).",
 )
 
 
@@ -190,3 +202,164 @@ def print_roles(prep: TablePrep, console: Any) -> None:
             )
     for note in prep.notes:
         console.print(f"note: {escape(note)}", highlight=False)
+
+
+# ---------------------------------------------------------------------------- streamed Parquet
+_PARQUET_SUFFIXES = (".parquet", ".pq")
+
+
+def is_streamed(file: Path) -> bool:
+    """FILE names a directory or a glob (``data/*.parquet``): read it block by block."""
+    return file.is_dir() or (not file.exists() and any(c in str(file) for c in "*?["))
+
+
+@dataclass
+class ParquetStream:
+    """Numeric columns of one or more Parquet files with one schema, read in row blocks.
+
+    Memory is bounded by one block (``block_rows × columns`` float64): the files are read with
+    ``pyarrow.parquet.ParquetFile.iter_batches``, never whole.
+    """
+
+    files: list[Path]
+    features: list[str]
+    target: str | None
+    n_rows: int
+    block_rows: int
+
+    def blocks(self) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
+        """``(X_b, y_b)`` per block, float64 (``y_b`` is None without a target)."""
+        import numpy as np
+        import pyarrow.parquet as pq
+
+        from linml.exceptions import LinmlInputError
+
+        columns = self.features + ([self.target] if self.target is not None else [])
+        for path in self.files:
+            start = 0
+            for batch in pq.ParquetFile(path).iter_batches(
+                batch_size=self.block_rows, columns=columns
+            ):
+                A = np.empty((batch.num_rows, len(columns)))  # (block, features [+ target])
+                for j, name in enumerate(columns):
+                    col = batch.column(j)
+                    if col.null_count:
+                        row = start + int(np.flatnonzero(col.is_null().to_numpy(False))[0])
+                        raise LinmlInputError(
+                            f"column {name!r} has a missing cell in {path.name} (row {row + 1}); "
+                            f"streamed input cannot impute: fill it, or --drop {name}."
+                        )
+                    A[:, j] = col.to_numpy(zero_copy_only=False)
+                bad = ~np.isfinite(A)
+                if bad.any():
+                    i, j = (int(v[0]) for v in np.nonzero(bad))
+                    raise LinmlInputError(
+                        f"column {columns[j]!r} has NaN or infinity in {path.name} "
+                        f"(row {start + i + 1}); fix the file, or --drop {columns[j]}."
+                    )
+                start += batch.num_rows
+                if self.target is None:
+                    yield A, None
+                else:
+                    yield A[:, :-1], A[:, -1]
+
+
+def parquet_files(file: Path) -> list[Path]:
+    """The Parquet files a directory holds (``*.parquet``, ``*.pq``) or a glob matches, sorted."""
+    from linml.exceptions import LinmlInputError
+
+    if file.is_dir():
+        found = sorted(p for p in file.iterdir() if p.suffix.lower() in _PARQUET_SUFFIXES)
+        if not found:
+            raise LinmlInputError(
+                f"directory {str(file)!r} holds no Parquet files (*.parquet, *.pq) to stream."
+            )
+        return found
+    found = sorted(Path(p) for p in globbing.glob(str(file)) if Path(p).is_file())
+    if not found:
+        raise LinmlInputError(
+            f"the pattern {str(file)!r} matches no file; check the path (quote the glob so the "
+            "shell does not expand it)."
+        )
+    other = [p for p in found if p.suffix.lower() not in _PARQUET_SUFFIXES]
+    if other:
+        raise LinmlInputError(
+            f"{other[0].name} matched {str(file)!r} but is not a Parquet file; only Parquet "
+            "files (*.parquet, *.pq) can be streamed — narrow the pattern."
+        )
+    return found
+
+
+def _numeric(field_type: Any) -> bool:
+    import pyarrow as pa
+
+    return pa.types.is_integer(field_type) or pa.types.is_floating(field_type)
+
+
+def _kind(field_type: Any) -> str:
+    """A Parquet column type in words: ``text``, ``bool``, else pyarrow's name."""
+    import pyarrow as pa
+
+    if pa.types.is_string(field_type) or pa.types.is_large_string(field_type):
+        return "text"
+    return "bool" if pa.types.is_boolean(field_type) else str(field_type)
+
+
+def parquet_stream(
+    file: Path,
+    target: str | None,
+    *,
+    drop: list[str] | None,
+    features: list[str] | None,
+    block_rows: int,
+) -> ParquetStream:
+    """Check the files' schemas (same column names in every file, numeric columns) up front,
+    reading only their footers, and return the block reader."""
+    import pyarrow.parquet as pq
+
+    from linml.exceptions import LinmlInputError
+    from linml.tabular import require_columns
+
+    files = parquet_files(file)
+    schemas = []
+    for path in files:
+        try:
+            schemas.append(pq.read_schema(path))
+        except Exception as e:  # pyarrow raises its own types for a damaged or foreign file
+            raise LinmlInputError(f"cannot read {path.name} as Parquet: {e}") from e
+    # pandas may store its index as a column; it is no feature
+    first = [c for c in schemas[0].names if not c.startswith("__index_level_")]
+    for path, schema in zip(files[1:], schemas[1:], strict=True):
+        here = [c for c in schema.names if not c.startswith("__index_level_")]
+        if set(here) != set(first):
+            missing = [c for c in first if c not in here]
+            extra = [c for c in here if c not in first]
+            parts = [f"lacks {', '.join(map(repr, missing))}"] if missing else []
+            parts += [f"has the extra {', '.join(map(repr, extra))}"] if extra else []
+            raise LinmlInputError(
+                f"mixed schemas: {path.name} {' and '.join(parts)} compared with "
+                f"{files[0].name}; every streamed file must have the same columns."
+            )
+    try:
+        if target is not None:
+            require_columns("target", [target], first)
+        require_columns("drop", names(drop), first)
+        wanted = names(features)
+        if wanted:
+            require_columns("features", wanted, first)
+    except LinmlInputError as e:
+        raise _in_flags(e) from None
+    dropped = set(names(drop)) | {target}
+    cols = [c for c in (wanted or first) if c not in dropped]
+    for path, schema in zip(files, schemas, strict=True):
+        for name in cols + ([target] if target is not None else []):
+            kind = schema.field(name).type
+            if not _numeric(kind):
+                raise LinmlInputError(
+                    f"column {name!r} ({_kind(kind)}) in {path.name} is not numeric; streamed input "
+                    f"takes numeric columns only: --drop {name} (or encode it before writing)."
+                )
+    if not cols:
+        raise LinmlInputError("no feature columns left to stream; check --drop / --features.")
+    n_rows = sum(pq.ParquetFile(path).metadata.num_rows for path in files)
+    return ParquetStream(files, cols, target, int(n_rows), int(block_rows))

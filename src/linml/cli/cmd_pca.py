@@ -50,11 +50,36 @@ def _parse_components(text: str | None) -> int | float | None:
     return value
 
 
+def _stream_pca(
+    stream: _table.ParquetStream, n_components: int | float | None, whiten: bool, quiet: bool
+) -> tuple[object, object, int]:
+    """``(model, full, n_blocks)``: PCA(n_components) and, when that keeps fewer, PCA() (the
+    whole spectrum for the table), both updated by ``partial_fit`` block by block."""
+    from linml.decomposition import PCA
+
+    model = PCA(n_components, whiten=whiten)
+    full = model if n_components is None else PCA()
+    n_seen = n_blocks = 0
+    for X_b, _ in stream.blocks():
+        message = f"streaming PCA: {n_blocks} blocks done, {n_seen:,} of {stream.n_rows:,} rows …"
+        with progress(message, quiet=quiet):
+            model.partial_fit(X_b)
+            if full is not model:
+                full.partial_fit(X_b)
+        n_seen += X_b.shape[0]
+        n_blocks += 1
+    return model, full, n_blocks
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     @friendly_errors(hints=HINTS)
     def pca(
-        file: Path = typer.Argument(..., help="CSV, TSV, Parquet or NPZ table."),
+        file: Path = typer.Argument(
+            ...,
+            help="CSV, TSV, Parquet or NPZ table; or a directory / quoted glob of Parquet files, "
+            "streamed block by block.",
+        ),
         components: str = typer.Option(
             None, "--components", "-k", help="K components, or a fraction such as 0.95."
         ),
@@ -78,6 +103,7 @@ def register(app: typer.Typer) -> None:
             help=f"Write a scree plot here; format by extension: {', '.join(PLOT_FORMATS)}.",
         ),
         out: Path = typer.Option(None, "--out", help="Write the scores (PC1..PCk) as CSV here."),
+        block_rows: int = _table.BLOCK_ROWS,
         as_json: bool = json_option(),
         quiet: bool = quiet_option(),
     ) -> None:
@@ -87,6 +113,10 @@ def register(app: typer.Typer) -> None:
         (all, with the kept components' loadings: --json). Text columns are one-hot encoded,
         identifiers dropped, missing cells imputed (--missing); --save keeps the preprocessing
         with the fitted PCA, so `linml predict` gives the scores of new rows.
+
+        A directory or quoted glob of Parquet files ('data/*.parquet') is streamed: read in
+        blocks of --block-rows with bounded memory and fitted by PCA.partial_fit (numeric
+        columns only; the covariance is merged exactly, so the result equals one fit).
 
         Example: [bold]linml pca digits.csv --components 0.95 --standardize --plot scree.png[/]
         """
@@ -101,27 +131,57 @@ def register(app: typer.Typer) -> None:
         from linml.decomposition import PCA
         from linml.io import atomic_write
 
-        prep = _table.prepared(
-            _table.read(file, sep, header, decimal),
-            None,
-            task=None,
-            drop=drop,
-            features=features,
-            categorical=categorical,
-            missing=missing,
-            standardize=standardize,
-        )
-        if not as_json:
-            _table.print_roles(prep, console)
-        pipeline = prep.pipeline(PCA(n_components, whiten=whiten))
-        with progress(fitting("PCA", prep.X.shape), quiet=quiet or as_json):
-            pipeline.fit(prep.X)
-            model = pipeline[-1]
-            X = pipeline[0].transform(prep.X).to_numpy(dtype=np.float64)
-            # the table lists the whole spectrum, the kept components first
-            full = model if n_components is None else PCA().fit(X)
-        names = [str(c) for c in pipeline[0].get_feature_names_out()]
-        _table.save(pipeline, save, as_json=as_json)
+        streamed = _table.is_streamed(file)
+        if streamed:
+            used = [
+                flag
+                for flag, value in {
+                    "--standardize": standardize,
+                    "--categorical": _table.names(categorical),
+                    "--out": out,
+                    "--save": save,
+                    "--missing drop": missing == "drop",
+                }.items()
+                if value
+            ]
+            if used:
+                fail(
+                    f"{', '.join(used)} need(s) the whole table in memory and cannot be used "
+                    "with a streamed Parquet directory or glob; leave them out (or read one file)."
+                )
+            stream = _table.parquet_stream(
+                file, None, drop=drop, features=features, block_rows=block_rows
+            )
+            model, full, n_blocks = _stream_pca(stream, n_components, whiten, quiet or as_json)
+            names = list(stream.features)
+            n_rows, n_features = int(model.n_samples_seen_), len(names)
+            say(
+                f"streamed {n_rows} rows in {n_blocks} blocks from {len(stream.files)} file(s)",
+                as_json=as_json,
+            )
+        else:
+            prep = _table.prepared(
+                _table.read(file, sep, header, decimal),
+                None,
+                task=None,
+                drop=drop,
+                features=features,
+                categorical=categorical,
+                missing=missing,
+                standardize=standardize,
+            )
+            if not as_json:
+                _table.print_roles(prep, console)
+            pipeline = prep.pipeline(PCA(n_components, whiten=whiten))
+            with progress(fitting("PCA", prep.X.shape), quiet=quiet or as_json):
+                pipeline.fit(prep.X)
+                model = pipeline[-1]
+                X = pipeline[0].transform(prep.X).to_numpy(dtype=np.float64)
+                # the table lists the whole spectrum, the kept components first
+                full = model if n_components is None else PCA().fit(X)
+            names = [str(c) for c in pipeline[0].get_feature_names_out()]
+            n_rows, n_features = X.shape
+            _table.save(pipeline, save, as_json=as_json)
         k = model.n_components_
         cumulative = np.cumsum(full.explained_variance_ratio_)
         if out is not None:
@@ -152,11 +212,12 @@ def register(app: typer.Typer) -> None:
                 {
                     "command": "pca",
                     "file": str(file),
-                    "n_samples": X.shape[0],
-                    "n_features": X.shape[1],
+                    "n_samples": n_rows,
+                    "n_features": n_features,
                     "features": names,
                     "standardized": standardize,
-                    "columns": prep.to_dict(),
+                    "columns": None if streamed else prep.to_dict(),
+                    **({"streamed": {"rows": n_rows, "blocks": n_blocks}} if streamed else {}),
                     "whiten": whiten,
                     "solver": model.solver_,
                     "n_components": int(k),
@@ -170,9 +231,7 @@ def register(app: typer.Typer) -> None:
                 }
             )
             return
-        table = Table(
-            title=f"PCA of {X.shape[0]} rows × {X.shape[1]} columns ({model.solver_} solver)"
-        )
+        table = Table(title=f"PCA of {n_rows} rows × {n_features} columns ({model.solver_} solver)")
         for col in ("component", "variance", "ratio", "cumulative"):
             table.add_column(col, justify="right")
         total = full.explained_variance_ratio_.size

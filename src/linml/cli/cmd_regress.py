@@ -82,11 +82,144 @@ def _scores(y: Any, pred: Any) -> dict[str, float]:
     }
 
 
+#: models that fit a streamed table block by block (``partial_fit``)
+STREAMING = ("ols", "ridge")
+
+
+def _streamed_refusals(model: str, options: dict[str, Any]) -> str | None:
+    """Why these options cannot be used with a streamed (Parquet directory / glob) FILE."""
+    if model not in STREAMING:
+        return (
+            f"--model {model} cannot stream; a Parquet directory or glob is fitted block by "
+            f"block by partial_fit, which {' and '.join(STREAMING)} have: use --model ols or ridge."
+        )
+    used = [flag for flag, value in options.items() if value]
+    if used:
+        return (
+            f"{', '.join(used)} need(s) the whole table in memory and cannot be used with a "
+            "streamed Parquet directory or glob; leave them out (or read one file)."
+        )
+    return None
+
+
+def _stream_regress(
+    file: Path,
+    target: str,
+    model: str,
+    opts: dict[str, Any],
+    stream: _table.ParquetStream,
+    *,
+    coef_out: Path | None,
+    as_json: bool,
+    quiet: bool,
+) -> None:
+    """Fit ``model`` by ``partial_fit`` over the blocks of ``stream``; score in a second pass.
+
+    Pass 1 merges each block's sufficient statistics into the estimator (exact: the result
+    equals one ``fit`` on all rows). Pass 2 re-reads the blocks for ``r = y - X β - b`` and
+    ``Σ (y - ȳ)²``, so the scores are exact too; memory stays one block throughout.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from linml.diagnose.explain import explain
+    from linml.diagnose.render import explanation_renderable
+    from linml.io import atomic_write
+
+    estimator = REGRESSORS[model].build({**opts, "seed": 0})
+    n_seen = n_blocks = 0
+    y_sum = 0.0
+    for X_b, y_b in stream.blocks():
+        message = (
+            f"streaming {model}: {n_blocks} blocks done, {n_seen:,} of {stream.n_rows:,} rows …"
+        )
+        with progress(message, quiet=quiet or as_json):
+            estimator.partial_fit(X_b, y_b)
+        n_seen += X_b.shape[0]
+        n_blocks += 1
+        y_sum += float(y_b.sum())
+    y_mean = y_sum / n_seen
+    sse = sae = sst = 0.0
+    for X_b, y_b in stream.blocks():  # pass 2: scores of the final coefficients
+        resid = y_b - estimator.predict(X_b)
+        sse += float(resid @ resid)
+        sae += float(np.abs(resid).sum())
+        sst += float(((y_b - y_mean) ** 2).sum())
+    scores = {
+        "r2": 1.0 - sse / sst if sst > 0 else float("nan"),
+        "rmse": float(np.sqrt(sse / n_seen)),
+        "mae": sae / n_seen,
+    }
+    baseline = {"r2": 0.0 if sst > 0 else float("nan"), "rmse": float(np.sqrt(sst / n_seen))}
+    names = list(stream.features)
+    coef = np.ravel(estimator.coef_).astype(np.float64)
+    intercept = float(np.ravel(estimator.intercept_)[0])
+    expl = reword_explanation(explain(estimator), HINTS)
+    streamed = f"streamed {n_seen} rows in {n_blocks} blocks from {len(stream.files)} file(s)"
+    if coef_out is not None:
+        table = pd.DataFrame({"feature": [*names, "(intercept)"], "coef": [*coef, intercept]})
+        with atomic_write(coef_out, "w") as handle:
+            table.to_csv(handle, index=False)
+    if as_json:
+        say(streamed, as_json=True)
+        if coef_out is not None:
+            say(f"wrote {coef_out}", as_json=True)
+        emit_json(
+            {
+                "command": "regress",
+                "file": str(file),
+                "target": target,
+                "model": model,
+                "estimator": type(estimator).__name__,
+                "streamed": {"rows": n_seen, "blocks": n_blocks, "files": len(stream.files)},
+                "n_train": n_seen,
+                "n_test": 0,
+                "n_features": len(names),
+                "scored_on": "train",
+                "standardized": False,
+                "scores": scores,
+                "baseline": {"strategy": "training mean", "prediction": y_mean, **baseline},
+                "coefficients": dict(zip(names, coef.tolist(), strict=True)),
+                "intercept": intercept,
+                "explanation": expl.to_dict(),
+            }
+        )
+        return
+    say(streamed)
+    if coef_out is not None:
+        say(f"wrote {coef_out}")
+    p = len(names)
+    wide = p > MAX_ROWS
+    order = np.argsort(-np.abs(coef), kind="stable")[:MAX_ROWS] if wide else np.arange(p)
+    shown = f", the {MAX_ROWS} largest |coef| of {p}" if wide else ""
+    coefs = Table(title=escape(f"{model} coefficients ({n_seen} streamed rows{shown})"))
+    coefs.add_column("feature")
+    coefs.add_column("coef", justify="right")
+    for j in order:
+        coefs.add_row(escape(names[j]), f"{coef[j]:.6g}")
+    coefs.add_row("[italic]intercept[/]", f"{intercept:.6g}")
+    console.print(coefs)
+    if wide:
+        print_more(p - MAX_ROWS, "--coef-out FILE / --json")
+    table = Table(title=f"scores on the training rows ({n_seen} rows, streamed: no held-out split)")
+    table.add_column("")
+    for name in ("R²", "RMSE", "MAE"):
+        table.add_column(name, justify="right")
+    table.add_row(model, f"{scores['r2']:.4f}", f"{scores['rmse']:.4g}", f"{scores['mae']:.4g}")
+    table.add_row("baseline: training mean", f"{baseline['r2']:.4f}", f"{baseline['rmse']:.4g}", "")
+    console.print(table)
+    console.print(explanation_renderable(expl))
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     @friendly_errors(hints=HINTS)
     def regress(
-        file: Path = typer.Argument(..., help="CSV, TSV, Parquet or NPZ table."),
+        file: Path = typer.Argument(
+            ...,
+            help="CSV, TSV, Parquet or NPZ table; or a directory / quoted glob of Parquet files, "
+            "streamed block by block (ols, ridge).",
+        ),
         target: str = typer.Option(..., "--target", "-t", help="Column to predict (numeric)."),
         model: str = typer.Option("ols", "--model", "-m", help=model_help(REGRESSORS)),
         alpha: float = typer.Option(
@@ -128,6 +261,7 @@ def register(app: typer.Typer) -> None:
         features: list[str] = _table.FEATURES,
         categorical: list[str] = _table.CATEGORICAL,
         missing: str = _table.MISSING,
+        block_rows: int = _table.BLOCK_ROWS,
         as_json: bool = json_option(),
         quiet: bool = quiet_option(),
     ) -> None:
@@ -140,6 +274,10 @@ def register(app: typer.Typer) -> None:
         imputed (--missing). --save keeps that preprocessing with the model for `linml predict`.
 
         More than 20 coefficients: the 20 largest |coef| are shown (all: --coef-out / --json).
+
+        A directory or quoted glob of Parquet files ('data/*.parquet') is streamed: read in
+        blocks of --block-rows with bounded memory and fitted by partial_fit (ols, ridge; numeric
+        columns only), then scored on all rows in a second pass (no held-out split).
 
         Example: [bold]linml regress diabetes.csv --target progression --model ridgecv --alphas 0.01,0.1,1[/]
         """
@@ -162,6 +300,27 @@ def register(app: typer.Typer) -> None:
         check_output_path(out, "--out")
         check_output_path(coef_out, "--coef-out")
         check_output_path(save, "--save", (".npz",))
+
+        if _table.is_streamed(file):
+            refusal = _streamed_refusals(
+                model,
+                {
+                    "--standardize": standardize,
+                    "--categorical": _table.names(categorical),
+                    "--out": out,
+                    "--save": save,
+                    "--missing drop": missing == "drop",
+                },
+            )
+            if refusal:
+                fail(refusal)
+            stream = _table.parquet_stream(
+                file, target, drop=drop, features=features, block_rows=block_rows
+            )
+            _stream_regress(
+                file, target, model, opts, stream, coef_out=coef_out, as_json=as_json, quiet=quiet
+            )
+            return
 
         import numpy as np
         import pandas as pd

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 import numpy as np
 import scipy.linalg as sla
 from sklearn.base import RegressorMixin
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from linml._base import Explanation, LinmlEstimator
@@ -426,6 +427,16 @@ _SOLVER_FUNCS = {
 
 
 # ---------------------------------------------------------------------------- estimator
+def _streaming_solver(solver: str) -> bool:
+    """``partial_fit`` exists for the solvers that work from merged statistics (not 'gd')."""
+    if solver == "gd":
+        raise LinmlInputError(
+            "LinearRegression(solver='gd') has no partial_fit: gradient descent needs the rows "
+            "in memory; stream with solver='auto' (or 'cholesky', 'qr', 'svd')."
+        )
+    return True
+
+
 class LinearRegression(RegressorMixin, LinmlEstimator):
     """Ordinary least squares: ``min_β ‖Y − X β − 1 b₀ᵀ‖²`` by Cholesky, QR, SVD or GD.
 
@@ -599,6 +610,7 @@ class LinearRegression(RegressorMixin, LinmlEstimator):
         self.n_iter_ = 1 if fit.n_iter is None else int(fit.n_iter)  # direct solvers: one pass
         return self
 
+    @available_if(lambda self: _streaming_solver(self.solver))
     def partial_fit(self, X: Any, y: Any) -> LinearRegression:
         """Add a block of rows and refit from the merged statistics (streaming, no cluster).
 
@@ -615,6 +627,11 @@ class LinearRegression(RegressorMixin, LinmlEstimator):
         Returns
         -------
         self
+
+        Raises
+        ------
+        AttributeError
+            With ``solver='gd'``, which needs the rows in memory (there is no ``partial_fit``).
         """
         self._fit_problem(accumulate_block(self, X, y))
         self.n_samples_seen_ = self._partial_stats.n

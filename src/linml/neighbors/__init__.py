@@ -1,6 +1,7 @@
 """Embedding search (exact and inverted-file approximate), word-vector analogies,
 k-nearest-neighbour models, and document search (LSA / MiniLM)."""
 
+from linml.neighbors._dask_search import search_blocks
 from linml.neighbors.analogies import AnalogyResult, evaluate_analogies
 from linml.neighbors.embedding_index import EmbeddingIndex, SearchResult
 from linml.neighbors.ivf_index import IVFIndex
@@ -19,4 +20,5 @@ __all__ = [
     "SearchResult",
     "SentenceEmbedder",
     "evaluate_analogies",
+    "search_blocks",
 ]

@@ -9,6 +9,7 @@
   :class:`BPR` — Bayesian personalized ranking (SGD on sampled triples).
 * Metrics — :func:`rmse`, :func:`mae`, :func:`precision_at_k`, :func:`recall_at_k`,
   :func:`map_at_k`, :func:`ndcg_at_k`, :func:`catalogue_coverage`; :func:`evaluate` runs k-fold.
+* :func:`recommend_all` — top-n of every user as a blockwise Dask job, to Parquet (needs dask).
 * Model selection — :func:`cross_validate`, :class:`GridSearchCV`, :class:`RandomizedSearchCV`,
   :func:`predefined_folds` (MovieLens-style ``u1.base``/``u1.test`` files).
 
@@ -20,6 +21,7 @@
 
 from linml.recommend._factor_model import ColdStartWarning, ScoreExplanation
 from linml.recommend.als import ALS
+from linml.recommend.batch import recommend_all
 from linml.recommend.bpr import BPR
 from linml.recommend.evaluate import evaluate, ranking_scores
 from linml.recommend.implicit_als import ImplicitALS
@@ -65,6 +67,7 @@ __all__ = [
     "ranking_scores",
     "read_ratings",
     "recall_at_k",
+    "recommend_all",
     "rmse",
     "temporal_split",
 ]
