@@ -201,3 +201,10 @@ def test_string_index_refuses_integer_lookup():
         LinmlInputError, match=r"ids\[0\]=0 is an integer, but this index holds string"
     ):
         index.remove([0])
+
+
+def test_default_ids_are_refused_by_an_index_of_string_ids():
+    index = EmbeddingIndex("l2").add(np.eye(2), ids=["a", "b"])
+    with pytest.raises(LinmlInputError, match="holds string ids; pass ids="):
+        index.add(np.ones((1, 2)))
+    assert index.ids.tolist() == ["a", "b"]  # nothing was added

@@ -101,6 +101,44 @@ def _id_list(ids: Any, name: str) -> tuple[list[Hashable], str | None]:
     return keys, next(iter(first), None)
 
 
+def _new_ids(existing: np.ndarray, m: int, ids: Any) -> np.ndarray:
+    """The ids of ``m`` vectors added to an index that holds ``existing`` ids.
+
+    ``None`` numbers them on from the largest integer id (refused when the index holds
+    strings); given ids must be one per vector, all integers (int64) or all strings, of the
+    index's kind, and new: an id already stored or repeated is refused.
+    """
+    n = existing.shape[0]
+    if ids is None:
+        if n and existing.dtype.kind == "U":
+            raise LinmlInputError("this index holds string ids; pass ids= for new vectors.")
+        start = int(existing.max()) + 1 if n else 0
+        return np.arange(start, start + m, dtype=np.int64)
+    keys, kind = _id_list(ids, "ids")
+    if len(keys) != m:
+        raise LinmlInputError(f"ids must hold one id per vector ({m}); got {len(keys)}.")
+    if kind == "int":
+        try:
+            new_ids = np.array(keys, dtype=np.int64)
+        except OverflowError:
+            raise LinmlInputError("integer ids must fit in int64.") from None
+    else:
+        new_ids = np.array(keys, dtype=str)
+    if n and (new_ids.dtype.kind == "U") != (existing.dtype.kind == "U"):
+        raise LinmlInputError(
+            "ids must be of one kind: the index holds "
+            f"{'string' if existing.dtype.kind == 'U' else 'integer'} ids."
+        )
+    uniq, counts = np.unique(new_ids, return_counts=True)
+    clash = new_ids[np.isin(new_ids, existing)] if n else new_ids[:0]
+    if clash.size or (counts > 1).any():
+        dup = clash[0] if clash.size else uniq[counts > 1][0]
+        raise LinmlInputError(
+            f"id {dup.item()!r} is already in the index (ids must be unique); remove it first."
+        )
+    return new_ids
+
+
 class EmbeddingIndex:
     """An exact top-k index over vectors with ids, for cosine, L2 or inner-product search.
 
@@ -170,35 +208,8 @@ class EmbeddingIndex:
     def add(self, vectors: Any, ids: Sequence[Hashable] | None = None) -> EmbeddingIndex:
         """Add vectors (``m × d``) with ids (ints or strings; default ``len(index) + arange(m)``)."""
         V = self._check_vectors(vectors, "vectors")
-        m = V.shape[0]
-        if ids is None:
-            start = (
-                int(self._ids.max()) + 1 if len(self) and self._ids.dtype.kind == "i" else len(self)
-            )
-            new_ids = np.arange(start, start + m, dtype=np.int64)
-        else:
-            keys, kind = _id_list(ids, "ids")
-            if len(keys) != m:
-                raise LinmlInputError(f"ids must hold one id per vector ({m}); got {len(keys)}.")
-            if kind == "int":
-                try:
-                    new_ids = np.array(keys, dtype=np.int64)
-                except OverflowError:
-                    raise LinmlInputError("integer ids must fit in int64.") from None
-            else:
-                new_ids = np.array(keys, dtype=str)
-            if len(self) and (new_ids.dtype.kind == "U") != (self._ids.dtype.kind == "U"):
-                raise LinmlInputError(
-                    "ids must be of one kind: the index holds "
-                    f"{'string' if self._ids.dtype.kind == 'U' else 'integer'} ids."
-                )
+        new_ids = _new_ids(self._ids, V.shape[0], ids)
         keys = new_ids.tolist()
-        clash = [k for k in keys if k in self._row]
-        if clash or len(set(keys)) != len(keys):
-            dup = clash[0] if clash else next(k for k in keys if keys.count(k) > 1)
-            raise LinmlInputError(
-                f"id {dup!r} is already in the index (ids must be unique); remove it first."
-            )
         if self.metric == "cosine":
             V, _ = _normalize_rows(V)
         sq = np.einsum("ij,ij->i", V, V).astype(self.dtype)

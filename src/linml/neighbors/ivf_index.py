@@ -59,6 +59,7 @@ from linml.neighbors.embedding_index import (
     EmbeddingIndex,
     SearchResult,
     _id_list,
+    _new_ids,
     _normalize_rows,
 )
 
@@ -287,44 +288,13 @@ class IVFIndex:
         The first add trains the quantizer on ``vectors`` if :meth:`train` was not called.
         """
         V = self._check_vectors(vectors, "vectors")
-        new_ids = self._new_ids(V.shape[0], ids)
+        new_ids = _new_ids(self._ids, V.shape[0], ids)
         if self.metric == "cosine":
             V, _ = _normalize_rows(V)
         if not self.is_trained:
             self._fit_quantizer(V, "vectors", normalized=True)  # add normalized V already
         self._insert(V, new_ids)
         return self
-
-    def _new_ids(self, m: int, ids: Any) -> np.ndarray:
-        if ids is None:
-            kind = self._ids.dtype.kind
-            start = int(self._ids.max()) + 1 if len(self) and kind == "i" else len(self)
-            if len(self) and kind == "U":
-                raise LinmlInputError("this index holds string ids; pass ids= for new vectors.")
-            return np.arange(start, start + m, dtype=np.int64)
-        keys, kind = _id_list(ids, "ids")
-        if len(keys) != m:
-            raise LinmlInputError(f"ids must hold one id per vector ({m}); got {len(keys)}.")
-        if kind == "int":
-            try:
-                new_ids = np.array(keys, dtype=np.int64)
-            except OverflowError:
-                raise LinmlInputError("integer ids must fit in int64.") from None
-        else:
-            new_ids = np.array(keys, dtype=str)
-        if len(self) and (new_ids.dtype.kind == "U") != (self._ids.dtype.kind == "U"):
-            raise LinmlInputError(
-                "ids must be of one kind: the index holds "
-                f"{'string' if self._ids.dtype.kind == 'U' else 'integer'} ids."
-            )
-        uniq, counts = np.unique(new_ids, return_counts=True)
-        clash = new_ids[np.isin(new_ids, self._ids)] if len(self) else new_ids[:0]
-        if clash.size or (counts > 1).any():
-            dup = clash[0] if clash.size else uniq[counts > 1][0]
-            raise LinmlInputError(
-                f"id {dup.item()!r} is already in the index (ids must be unique); remove it first."
-            )
-        return new_ids
 
     def _insert(self, V: np.ndarray, new_ids: np.ndarray) -> None:
         """Append rows into their cells and rebuild the contiguous layout (one stable sort)."""

@@ -27,6 +27,7 @@ import inspect
 import os
 import re
 import warnings
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -679,11 +680,12 @@ def _check_space(space: Any, model: Any, owner: str, allow_distribution: bool) -
     return [dict(g) for g in grids]
 
 
-class _BaseSearch(BaseEstimator):
+class _BaseSearch(BaseEstimator, ABC):
     """The shared fit of GridSearchCV and RandomizedSearchCV (not public)."""
 
-    def _candidates(self) -> list[dict[str, Any]]:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def _candidates(self) -> list[dict[str, Any]]:
+        """The parameter settings to cross-validate, validated against the model."""
 
     def fit(self, interactions: Any = None, y: Any = None) -> _BaseSearch:
         """Cross-validate every setting on the same folds; refit the best on all the data.
