@@ -269,6 +269,28 @@ class GramProblem:
     def n_features(self) -> int:
         return int(self.G.shape[0])
 
+    def output(self, B: np.ndarray, fit_intercept: bool) -> tuple[np.ndarray, Any]:
+        """``coef_, intercept_`` of the solution ``B`` (p, k), in the input's dtype and shape."""
+        dt = self.dtype
+        return output_coef(
+            B.astype(dt, copy=False),
+            self.x_mean.astype(dt),
+            self.y_mean.astype(dt),
+            self.y_ndim,
+            fit_intercept,
+        )
+
+    def describe_input(self, estimator: Any) -> None:
+        """Set ``n_features_in_``, ``feature_names_in_`` (a dask DataFrame's columns; none for
+        a dask array) and ``dask_info_`` (None when streaming) on the fitted estimator."""
+        estimator.n_features_in_ = self.n_features
+        if self.X is not None:
+            if self.feature_names is not None:
+                estimator.feature_names_in_ = self.feature_names
+            elif hasattr(estimator, "feature_names_in_"):
+                del estimator.feature_names_in_
+        estimator.dask_info_ = None if self.info is None else self.info.line()
+
     @classmethod
     def from_stats(cls, stats: GramStats, fit_intercept: bool, y_ndim: int, **kw) -> GramProblem:
         """Centered statistics with an intercept; about the origin (``S + n x̄x̄ᵀ``) without."""

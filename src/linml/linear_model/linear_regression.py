@@ -645,19 +645,8 @@ class LinearRegression(RegressorMixin, LinmlEstimator):
                 "partial_fit use solver='auto' (or 'cholesky', 'qr', 'svd')."
             )
         fit = _fit_from_gram(pr, self.solver, self.fit_intercept)
-        self.coef_, self.intercept_ = output_coef(
-            fit.B.astype(pr.dtype, copy=False),
-            pr.x_mean.astype(pr.dtype),
-            pr.y_mean.astype(pr.dtype),
-            pr.y_ndim,
-            self.fit_intercept,
-        )
-        self.n_features_in_ = pr.n_features
-        if pr.X is not None:  # dask: names from a dask DataFrame, else none
-            if pr.feature_names is not None:
-                self.feature_names_in_ = pr.feature_names
-            elif hasattr(self, "feature_names_in_"):
-                del self.feature_names_in_
+        self.coef_, self.intercept_ = pr.output(fit.B, self.fit_intercept)
+        pr.describe_input(self)
         self.rank_ = fit.rank
         self.singular_values_ = fit.S
         self.condition_number_ = None if fit.cond is None else float(fit.cond)
@@ -667,7 +656,6 @@ class LinearRegression(RegressorMixin, LinmlEstimator):
         self.solver_reason_ = fit.reason
         self.n_iter_ = 1
         self.upcast_ = False
-        self.dask_info_ = None if pr.info is None else pr.info.line()
         return self
 
     def _solve(self, X: np.ndarray, Y: np.ndarray) -> tuple[_OLSFit, np.ndarray, np.ndarray]:

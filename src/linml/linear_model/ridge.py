@@ -311,22 +311,10 @@ class Ridge(RegressorMixin, LinmlEstimator):
                     A.flat[:: A.shape[0] + 1] += a  # XcᵀXc + α I
                     B[:, cols] = gram_pinv_solve(A, pr.XtY[:, cols], pr.n)[0]
                 solver = "gram-eigh"
-        self.coef_, self.intercept_ = output_coef(
-            B.astype(pr.dtype, copy=False),
-            pr.x_mean.astype(pr.dtype),
-            pr.y_mean.astype(pr.dtype),
-            pr.y_ndim,
-            self.fit_intercept,
-        )
-        self.n_features_in_ = pr.n_features
-        if pr.X is not None:  # dask: names from a dask DataFrame, else none
-            if pr.feature_names is not None:
-                self.feature_names_in_ = pr.feature_names
-            elif hasattr(self, "feature_names_in_"):
-                del self.feature_names_in_
+        self.coef_, self.intercept_ = pr.output(B, self.fit_intercept)
+        pr.describe_input(self)
         self.solver_ = solver
         self.upcast_ = False
-        self.dask_info_ = None if pr.info is None else pr.info.line()
         self._set_spectrum(S, alphas)
         return self
 

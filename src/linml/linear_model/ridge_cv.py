@@ -376,12 +376,7 @@ class RidgeCV(RegressorMixin, LinmlEstimator):
             errors = _loo_dask(dec, pr, alphas, self.fit_intercept)
             pr.info.route += "; second pass for the LOO leverages"
         self.route_ = route
-        self.n_features_in_ = pr.n_features
-        if pr.feature_names is not None:
-            self.feature_names_in_ = pr.feature_names
-        elif hasattr(self, "feature_names_in_"):
-            del self.feature_names_in_
-        self.dask_info_ = pr.info.line()
+        pr.describe_input(self)
         return self._set_fit(
             errors, alphas, dec, pr.x_mean, pr.y_mean, pr.y_ndim, pr.dtype, pr.n_features
         )
