@@ -179,26 +179,6 @@ def _dask_input(est: Any, X: Any) -> Any:
     return Xd
 
 
-def _finite_block(B: np.ndarray, block_info: Any = None) -> np.ndarray:
-    """``B`` unchanged, or the error naming its first non-finite row (global, block, range)."""
-    bad = ~np.isfinite(B).all(axis=1)
-    if bad.any():
-        (start, stop), block = (
-            block_info[0]["array-location"][0],
-            block_info[0]["chunk-location"][0],
-        )
-        raise LinmlInputError(
-            f"X has NaN or infinity in row {start + int(np.flatnonzero(bad)[0])} (row block "
-            f"{block}, rows {start}..{stop - 1}); remove or impute it before fitting."
-        )
-    return B
-
-
-def _checked_finite(Xd: Any) -> Any:
-    """Lazy finiteness check on every row block (for the routes that bypass ``gram_stats``)."""
-    return Xd.map_blocks(_finite_block, dtype=Xd.dtype, meta=np.empty((0, 0), Xd.dtype))
-
-
 def _check_dask_features(est: Any, Xd: Any) -> None:
     """A dask input to transform must have the fitted number of columns."""
     if Xd.ndim != 2 or Xd.shape[1] != est.n_features_in_:
@@ -422,7 +402,7 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, LinmlEstimator):
             return self
         import dask
 
-        Xd = _checked_finite(Xd.astype(dtype))
+        Xd = _dask.checked_finite(Xd.astype(dtype))
         mean = np.asarray(dask.compute(Xd.mean(axis=0))[0])
         if solver == "svd":
             components, S, total = _solve_svd_dask(Xd, mean)

@@ -13,9 +13,10 @@ from sklearn.utils.validation import check_is_fitted
 
 from linml import _dask
 from linml._base import Explanation, LinmlEstimator
+from linml._dask import checked_finite
 from linml._validation import Interval, Options, check_random_state, validate_data
 from linml.decomposition import _la
-from linml.decomposition.pca import _check_dask_features, _checked_finite, _dask_input
+from linml.decomposition.pca import _check_dask_features, _dask_input
 from linml.exceptions import LinmlInputError
 from linml.linalg._scaling import global_exponent, ldexp_checked
 
@@ -267,7 +268,7 @@ class TruncatedSVD(ClassNamePrefixFeaturesOutMixin, TransformerMixin, LinmlEstim
         else:
             seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
             S, Vt, variances, total, info = _solve_randomized_dask(
-                _checked_finite(Xd.astype(dtype)), k, self.n_oversamples, self.n_iter, seed
+                checked_finite(Xd.astype(dtype)), k, self.n_oversamples, self.n_iter, seed
             )
         total = float(total)
         self.components_ = np.ascontiguousarray(Vt, dtype=dtype)

@@ -215,13 +215,7 @@ def _class_stats_block(
 ) -> list[GramStats]:
     """Per-class ``GramStats`` (n_k, μ_k, M2_k) of one row block; empty classes are identities."""
     X_b = np.asarray(X_b, dtype=np.float64)
-    bad = ~np.isfinite(X_b).all(axis=1)
-    if bad.any():  # the global row is known from the block offsets (same words as gram_stats)
-        stop = start + X_b.shape[0]
-        raise LinmlInputError(
-            f"X has NaN or infinity in row {start + int(np.flatnonzero(bad)[0])} (row block "
-            f"{block}, rows {start}..{stop - 1}); remove or impute it before fitting."
-        )
+    _dask.check_block_finite(X_b, "X", block, start)
     y_idx = np.searchsorted(classes, np.asarray(y_b))
     return [GramStats.from_block(X_b[y_idx == k]) for k in range(classes.size)]
 
