@@ -169,7 +169,9 @@ def test_kkt_violation_is_zero_exactly_on_the_subdifferential():
     assert K._violation(0.0, 1.0, 1.0, False) == pytest.approx(1.0)
 
 
-def _chunked_solve(monkeypatch, X, y, chunk_work, *, anderson, positive, l2_frac, warm):
+def _chunked_solve(
+    monkeypatch, X, y, chunk_work, *, anderson, positive, l2_frac, warm, precompute="auto"
+):
     """Solve (twice, the second warm-started at a smaller α, as a path does) with the kernel
     returning every ``chunk_work`` units of work; (β, both results, compiled calls)."""
     from linml.linear_model import _cd_solver
@@ -184,7 +186,7 @@ def _chunked_solve(monkeypatch, X, y, chunk_work, *, anderson, positive, l2_frac
 
     monkeypatch.setattr(K, "outer_solve", counted)
     y_c = y - y.mean()
-    design, xty = make_design(X, True, "auto", y_c)
+    design, xty = make_design(X, True, precompute, y_c)
     solver = CDSolver(design, y_c, None, xty, anderson=anderson)
     n = X.shape[0]
     l1_max = np.abs(xty).max()
@@ -209,11 +211,86 @@ def test_chunked_outer_solve_is_bit_identical(monkeypatch, kind, gram, anderson,
     y = X[:, :6] @ rng.standard_normal(6) + 0.5 * rng.standard_normal(n)
     Xin = sp.csc_matrix(X * (rng.random(X.shape) < 0.5)) if kind == "sparse" else X
     whole = _chunked_solve(monkeypatch, Xin, y, 2**62, anderson=anderson, positive=positive,
-                           l2_frac=l2_frac, warm=True)  # fmt: skip
+                           l2_frac=l2_frac, warm=True, precompute=gram)  # fmt: skip
     # 100 units: less than one epoch on the working set, so cuts fall inside inner solves
     cut = _chunked_solve(monkeypatch, Xin, y, 100, anderson=anderson, positive=positive,
-                         l2_frac=l2_frac, warm=True)  # fmt: skip
+                         l2_frac=l2_frac, warm=True, precompute=gram)  # fmt: skip
     assert whole[2] == 2  # one compiled call per solve
     assert cut[2] > whole[2] + 2  # the small budget really cut the solves
     np.testing.assert_array_equal(cut[0], whole[0])
     assert cut[1] == whole[1]  # SolveResult: gap, n_iter, converged, screened, ws, outer, anderson
+
+
+def _tall_correlated(n=2000, p=100, rho=0.95, seed=0):
+    """A tall AR(1)-correlated design: many epochs at small α, where G pays for itself."""
+    rng = np.random.default_rng(seed)
+    Z = rng.standard_normal((n, p))
+    X = np.empty((n, p))
+    X[:, 0] = Z[:, 0]
+    for j in range(1, p):
+        X[:, j] = rho * X[:, j - 1] + np.sqrt(1 - rho**2) * Z[:, j]
+    y = X[:, ::7] @ rng.standard_normal(len(range(0, p, 7))) + 0.5 * rng.standard_normal(n)
+    return X, y
+
+
+def _objective(X, y_c, beta, l1):
+    Xc = X - X.mean(axis=0)
+    r = y_c - Xc @ beta
+    return 0.5 * r @ r + l1 * np.abs(beta).sum()
+
+
+def test_lazy_gram_switches_on_a_hard_tall_problem_and_agrees():
+    """precompute="auto": a hard tall fit starts on X, builds G once its CD work reaches
+    n·p²/16 units, and ends where the all-X and all-G solves end (objective to 1e-12)."""
+    X, y = _tall_correlated()
+    y_c = y - y.mean()
+    answers = {}
+    for pre in (False, True, "auto"):
+        design, xty = make_design(X, True, pre, y_c)
+        if pre == "auto":
+            assert design.mode == K.DENSE and design.gram_budget == 2000 * 100 * 100 // 16
+        solver = CDSolver(design, y_c, None, xty)
+        res = solver.solve(np.abs(xty).max() / 3000, 0.0, positive=False, tol=1e-12, max_iter=10**5)
+        assert res.converged
+        answers[pre] = (design.mode, solver.beta.copy(), res)
+    assert answers["auto"][0] == K.GRAM  # it switched
+    assert answers["auto"][2].n_iter > answers[True][2].n_iter / 2  # epochs of both parts
+    l1 = np.abs(X.T @ y_c - X.mean(0) * y_c.sum()).max() / 3000
+    objs = {k: _objective(X, y_c, v[1], l1) for k, v in answers.items()}
+    assert abs(objs["auto"] - objs[True]) <= 1e-12 * objs[True]
+    assert abs(objs["auto"] - objs[False]) <= 1e-12 * objs[False]
+
+
+def test_lazy_gram_stays_on_x_when_the_fit_is_easy():
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((3000, 200))
+    y = X[:, :3] @ np.array([3.0, -2.0, 1.0]) + rng.standard_normal(3000)
+    y_c = y - y.mean()
+    design, xty = make_design(X, True, "auto", y_c)
+    solver = CDSolver(design, y_c, None, xty)
+    res = solver.solve(np.abs(xty).max() / 5, 0.0, positive=False, tol=1e-10, max_iter=1000)
+    assert res.converged and design.mode == K.DENSE
+    assert 0 < design.dense_work < design.gram_budget
+
+
+def test_a_solver_sharing_a_design_follows_its_switch():
+    """Two targets on one lazy design: the first switches it to G; the second solver, made
+    before the switch, carries its β over as H = Gβ and reaches the same answer as alone."""
+    X, y = _tall_correlated(seed=2)
+    y2 = X[:, 1::5] @ np.ones(len(range(1, 100, 5))) + np.random.default_rng(3).standard_normal(
+        2000
+    )
+    y_c, y2_c = y - y.mean(), y2 - y2.mean()
+    design, xty = make_design(X, True, "auto", y_c)
+    first = CDSolver(design, y_c, None, xty)
+    second = CDSolver(design, y2_c, None, None)
+    first.solve(np.abs(xty).max() / 3000, 0.0, positive=False, tol=1e-12, max_iter=10**5)
+    assert design.mode == K.GRAM
+    l1 = np.abs(second.xty).max() / 3000
+    res = second.solve(l1, 0.0, positive=False, tol=1e-12, max_iter=10**5)
+    alone_design, alone_xty = make_design(X, True, False, y2_c)
+    alone = CDSolver(alone_design, y2_c, None, alone_xty)
+    alone.solve(l1, 0.0, positive=False, tol=1e-12, max_iter=10**5)
+    assert res.converged
+    o1, o2 = _objective(X, y2_c, second.beta, l1), _objective(X, y2_c, alone.beta, l1)
+    assert abs(o1 - o2) <= 1e-12 * o2

@@ -51,9 +51,15 @@ from linml.linear_model import _cd_kernels as K
 
 _EMPTY_F = np.empty(0)
 _EMPTY_I = np.empty(0, dtype=np.int32)
-# A Gram matrix is built when the problem is tall: n ≥ GRAM_RATIO·p and p ≤ GRAM_MAX_FEATURES.
+# precompute="auto" may switch a tall problem (n ≥ GRAM_RATIO·p, p ≤ GRAM_MAX_FEATURES) to
+# the Gram matrix — lazily, once coordinate descent on X has done as much work as building
+# G would cost (see Design.gram_budget): easy fits never pay the n·p² GEMM, hard ones pay at
+# most about twice the better of the two (the ski-rental argument).
 GRAM_RATIO = 2
 GRAM_MAX_FEATURES = 4096
+# One unit of CD work (a column entry read and used, ~0.4 ns vectorized) against the n·p²
+# multiply-adds of G = X̃ᵀX̃ in BLAS (~0.025 ns each on one core): G costs n·p²/16 units.
+GRAM_WORK_DIVISOR = 16
 # Work per compiled call (units: column entries read by coordinate steps and gradient
 # passes). 2²⁴ is ~10–20 ms of CD, so the ~20 µs of a return to Python costs < 0.2% and
 # Ctrl-C is honoured within a fraction of a second (issue 17.1).
@@ -81,6 +87,24 @@ class Design:
     indices: np.ndarray = field(default_factory=lambda: _EMPTY_I)
     indptr: np.ndarray = field(default_factory=lambda: _EMPTY_I)
     X: Any = None
+    # lazy Gram (precompute="auto", tall dense X): CD work after which G is built, and the
+    # work done on X so far by every solve sharing this design (a path, several targets)
+    gram_budget: int = 0
+    dense_work: int = 0
+
+    @property
+    def gram_pending(self) -> bool:
+        """True while a switch to the Gram matrix may still happen."""
+        return self.mode == K.DENSE and self.gram_budget > 0
+
+    def to_gram(self) -> None:
+        """Switch this design to GRAM mode in place: G = X̃ᵀX̃ from the stored X."""
+        G = _centered_gram(self.X, self.x_mean, self.center)
+        self.mode = K.GRAM
+        self.norm2 = np.ascontiguousarray(np.diag(G))
+        self.Xf = np.asfortranarray(G).ravel(order="F")
+        self.n_rows = self.n_features
+        self.gram_budget = 0
 
     def kernel_args(self) -> tuple:
         return (
@@ -121,9 +145,11 @@ def make_design(
 ) -> tuple[Design, np.ndarray | None]:
     """Prepare ``X`` (dense, Fortran-ordered, or scipy.sparse) for the kernels.
 
-    ``precompute``: True / False / "auto" — whether to work on the Gram matrix X̃ᵀX̃
-    ("auto": when X is dense and n ≥ 2p with p ≤ 4096; one p×p GEMM then makes every
-    epoch O(p·|ws|) instead of O(n·|ws|)).
+    ``precompute``: True / False / "auto" — whether to work on the Gram matrix X̃ᵀX̃ (one
+    n·p² GEMM, after which every epoch costs O(p·|ws|) instead of O(n·|ws|)). "auto": dense
+    X with n ≥ 2p and p ≤ 4096 starts on X and switches to G once the solves sharing the
+    design have done n·p²/16 units of work (:attr:`Design.gram_budget`), so a fit that
+    converges in a few epochs never builds G.
 
     Returns the design and, when ``y_c`` (a centered target, shape (n,)) is given, X̃ᵀy_c —
     for dense X computed in the same pass over memory as the column statistics.
@@ -163,9 +189,8 @@ def make_design(
     Xd = np.asfortranarray(X, dtype=np.float64)
     if not Xd.flags.writeable:
         Xd = Xd.copy(order="F")
-    use_gram = precompute is True or (
-        precompute == "auto" and n >= GRAM_RATIO * p and p <= GRAM_MAX_FEATURES
-    )
+    use_gram = precompute is True
+    lazy_gram = precompute == "auto" and n >= GRAM_RATIO * p and p <= GRAM_MAX_FEATURES
     Xf = Xd.ravel(order="F")  # a view: column j is Xf[j*n:(j+1)*n]
     mean = np.zeros(p)
     norm2 = np.zeros(p)
@@ -185,25 +210,28 @@ def make_design(
             Xf=Xf,
             n_rows=n,
             X=Xd,
+            gram_budget=max(n * p * p // GRAM_WORK_DIVISOR, 1) if lazy_gram and finite else 0,
         )
         return design, xty_out
-    # G = X̃ᵀX̃ from an explicitly centered copy (n·p, cheap next to the n·p² GEMM);
-    # symmetrized because round-off in the GEMM need not give an exactly symmetric result.
-    Xc = Xd - mean if fit_intercept else Xd
-    G = Xc.T @ Xc
-    G = 0.5 * (G + G.T)
     design = Design(
-        mode=K.GRAM,
+        mode=K.DENSE,
         center=bool(fit_intercept),
         n_samples=n,
         n_features=p,
         x_mean=mean,
-        norm2=np.ascontiguousarray(np.diag(G)),
-        Xf=np.asfortranarray(G).ravel(order="F"),
-        n_rows=p,
+        norm2=norm2,
         X=Xd,
     )
+    design.to_gram()
     return design, xty_out
+
+
+def _centered_gram(Xd: np.ndarray, mean: np.ndarray, center: bool) -> np.ndarray:
+    """G = X̃ᵀX̃ from an explicitly centered copy (n·p, cheap next to the n·p² GEMM);
+    symmetrized because round-off in the GEMM need not give an exactly symmetric result."""
+    Xc = Xd - mean if center else Xd
+    G = Xc.T @ Xc
+    return 0.5 * (G + G.T)
 
 
 @dataclass
@@ -289,18 +317,32 @@ class CDSolver:
             return self.state - self.ssum[0] / self.state.shape[0]
         return self.state
 
+    def _follow_gram(self) -> None:
+        """The design switched to GRAM: carry β over as H = Gβ (the GRAM mode's state)."""
+        d = self.d
+        G = d.Xf.reshape(d.n_features, d.n_features, order="F")
+        self.state = np.ascontiguousarray(G @ self.beta)
+        self.q = self.xty
+
     def solve(
         self, l1: float, l2: float, *, positive: bool, tol: float, max_iter: int
     ) -> SolveResult:
-        """Minimize P(β) at (l1, l2) from the current state until gap ≤ tol·‖y_c‖²."""
+        """Minimize P(β) at (l1, l2) from the current state until gap ≤ tol·‖y_c‖².
+
+        On a lazy-Gram design (``precompute="auto"``, tall X) the solve runs on X until the
+        work shared by the design reaches its Gram budget, then switches the design to G
+        and finishes there from the β reached (the epochs of both parts are counted).
+        """
         d = self.d
+        if d.mode == K.GRAM and self.q.shape[0] == 0:
+            self._follow_gram()  # another solver sharing the design switched it
         p = d.n_features
-        stats = np.zeros(6, dtype=np.int64)
+        stats = np.zeros(7, dtype=np.int64)
         alive = np.ones(p, dtype=np.bool_)
         in_ws = np.zeros(p, dtype=np.bool_)
         resume = np.zeros(3, dtype=np.int64)  # status (2 = done), inner epochs, inner limit
         tol_in = np.zeros(1)
-        args = (
+        head = (
             *d.kernel_args(),
             self.q,
             self.yy,
@@ -327,12 +369,35 @@ class CDSolver:
             in_ws,
             resume,
             tol_in,
-            int(CHUNK_WORK),
         )
         # the kernel returns every ~CHUNK_WORK units of work so that Ctrl-C is honoured
-        gap = K.outer_solve(*args)
-        while resume[0] != 2:
-            gap = K.outer_solve(*args)
+        while True:
+            budget = CHUNK_WORK
+            if d.gram_pending:
+                budget = min(budget, max(d.gram_budget - d.dense_work, 1))
+            before = int(stats[6])
+            gap = K.outer_solve(*head, int(budget))
+            if resume[0] == 2:
+                if d.gram_pending:
+                    d.dense_work += int(stats[6]) - before
+                break
+            if d.gram_pending:
+                d.dense_work += int(stats[6]) - before
+                if d.dense_work >= d.gram_budget:
+                    d.to_gram()
+                    self._follow_gram()
+                    rest = self.solve(
+                        l1, l2, positive=positive, tol=tol, max_iter=max(max_iter - stats[0], 1)
+                    )
+                    return SolveResult(
+                        gap=rest.gap,
+                        n_iter=int(stats[0]) + rest.n_iter,
+                        converged=rest.converged,
+                        n_screened=rest.n_screened,
+                        ws_size=rest.ws_size,
+                        n_outer=int(stats[4]) + rest.n_outer,
+                        n_anderson=int(stats[5]) + rest.n_anderson,
+                    )
         return SolveResult(
             gap=float(gap),
             n_iter=int(stats[0]),
