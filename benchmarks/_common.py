@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import platform
+import statistics
+import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -45,6 +47,45 @@ def best_time(fn: Callable[[], Any], repeat: int = 3, warmup: int = 1) -> tuple[
         result = fn()
         best = min(best, time.perf_counter() - start)
     return best, result
+
+
+def quick() -> bool:
+    """True when the script was started with ``--quick`` (reduced sizes, for run_all.py)."""
+    return "--quick" in sys.argv[1:] or os.environ.get("LINML_BENCH_QUICK") == "1"
+
+
+def interleaved(
+    fns: dict[str, Callable[[], Any]], repeat: int = 5, warmup: int = 1
+) -> tuple[dict[str, list[float]], dict[str, Any]]:
+    """Time the callables in turn (A B C A B C …), ``repeat`` rounds after ``warmup``.
+
+    Interleaving spreads a change in machine load over every side alike, so the per-round
+    ratios stay fair on a shared machine. Returns the wall times per name (one per round)
+    and each callable's last result.
+    """
+    results: dict[str, Any] = {}
+    for _ in range(warmup):
+        for name, fn in fns.items():
+            results[name] = fn()
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            results[name] = fn()
+            times[name].append(time.perf_counter() - start)
+    return times, results
+
+
+def ratio_stats(mine: Sequence[float], peer: Sequence[float]) -> tuple[float, float, float]:
+    """(min, median, max) of the per-round time ratios mine[i] / peer[i]."""
+    ratios = [a / b for a, b in zip(mine, peer, strict=True)]
+    return min(ratios), statistics.median(ratios), max(ratios)
+
+
+def fmt_ratio(stats: tuple[float, float, float]) -> str:
+    """``median (min–max)`` of a ratio triple, two decimals."""
+    lo, med, hi = stats
+    return f"{med:.2f} ({lo:.2f}–{hi:.2f})"
 
 
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:

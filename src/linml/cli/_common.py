@@ -5,7 +5,8 @@
 * suggestions in library messages reworded to the flags of the command (:func:`reword`);
 * ``--json``: one JSON object on stdout and nothing else (:func:`emit_json`);
 * output paths (``--out``, ``--plot``…) checked before any work (:func:`check_output_path`);
-* a progress spinner on a terminal, silenced by ``--quiet`` (:func:`progress`).
+* a progress spinner on a terminal, silenced by ``--quiet`` (:func:`progress`);
+* options several commands share, declared once as an :class:`OptionGroup` (:func:`grouped`).
 
 Every piece of dynamic text printed through Rich is escaped (``escape``): a path such as
 ``data[2024].csv`` or a hint such as ``pip install 'linml[embed]'`` is not markup.
@@ -14,12 +15,15 @@ Every piece of dynamic text printed through Rich is escaped (``escape``): a path
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
+import inspect
 import json
 import math
 import os
 import re
 import sys
+import typing
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -45,6 +49,7 @@ __all__ = [
     "MAX_ROWS",
     "PLOT_FORMATS",
     "Hints",
+    "OptionGroup",
     "check_output_path",
     "console",
     "emit_json",
@@ -53,6 +58,7 @@ __all__ = [
     "fail",
     "fitting",
     "friendly_errors",
+    "grouped",
     "json_option",
     "jsonable",
     "max_load_option",
@@ -64,6 +70,7 @@ __all__ = [
     "reword_explanation",
     "say",
     "tidy_warnings",
+    "write_plot",
 ]
 
 
@@ -252,6 +259,18 @@ def plot_format(path: Path) -> str:
     return path.suffix.lower().lstrip(".")
 
 
+def write_plot(fig: Any, path: Path, *, as_json: bool) -> None:
+    """``--plot``: write ``fig`` to ``path`` atomically, in the format its extension names,
+    and say ``wrote PATH``."""
+    from linml.io import atomic_write
+    from linml.report.figures import figure_bytes
+
+    data = figure_bytes(fig, plot_format(path))
+    with atomic_write(path) as handle:
+        handle.write(data)
+    say(f"wrote {path}", as_json=as_json)
+
+
 # ---------------------------------------------------------------------------- JSON
 def jsonable(value: Any) -> Any:
     """``value`` as plain JSON types: NumPy scalars and arrays unpacked, NaN/inf → ``None``."""
@@ -310,6 +329,55 @@ def quiet_option() -> Any:
     return typer.Option(
         False, "--quiet", "-q", help="No progress spinner (shown only when stderr is a terminal)."
     )
+
+
+# ---------------------------------------------------------------------------- option groups
+class OptionGroup:
+    """Base of a dataclass of options several commands share, declared once.
+
+    Each field is one option: its annotation is the option's type, its default the
+    ``typer.Option`` that declares it (exactly as a command parameter would be written). A
+    command takes the group as one parameter whose default is the class, e.g.
+    ``columns: _table.Columns = _table.Columns``, and is decorated with :func:`grouped`.
+    """
+
+
+def grouped(command: F) -> F:
+    """Spell each :class:`OptionGroup` parameter of ``command`` out as its options.
+
+    The signature Typer reads has the group's fields in the group parameter's place, so the
+    flags, their order in ``--help`` and their parsing are those of the written-out
+    parameters; ``command`` is called with the values gathered into one group instance.
+    """
+    signature = inspect.signature(command)
+    groups: dict[str, type[OptionGroup]] = {}
+    params: list[inspect.Parameter] = []
+    annotations: dict[str, Any] = {}
+    for param in signature.parameters.values():
+        group = param.default
+        if not (isinstance(group, type) and issubclass(group, OptionGroup)):
+            params.append(param)
+            annotations[param.name] = command.__annotations__.get(param.name, param.annotation)
+            continue
+        groups[param.name] = group
+        types = typing.get_type_hints(group)
+        for f in dataclasses.fields(group):
+            params.append(
+                inspect.Parameter(f.name, param.kind, default=f.default, annotation=types[f.name])
+            )
+            annotations[f.name] = types[f.name]
+    if "return" in command.__annotations__:
+        annotations["return"] = command.__annotations__["return"]
+
+    @functools.wraps(command)
+    def run(**values: Any) -> Any:
+        for name, group in groups.items():
+            values[name] = group(**{f.name: values.pop(f.name) for f in dataclasses.fields(group)})
+        return command(**values)
+
+    run.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+    run.__annotations__ = annotations
+    return run  # type: ignore[return-value]
 
 
 # ---------------------------------------------------------------------------- progress

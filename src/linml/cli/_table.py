@@ -1,8 +1,8 @@
 """The table options every command shares, and the role table they print.
 
 Commands declare the options with these ``typer.Option`` objects (so the flags read the same
-everywhere) and hand them to :func:`read` / :func:`prepared`, which call
-:mod:`linml.tabular`.
+everywhere), most of them as the option groups :class:`Reading` and :class:`Columns`, and hand
+them to :func:`read` / :func:`prepared`, which call :mod:`linml.tabular`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from linml.cli._common import MAX_ROWS
+from linml.cli._common import MAX_ROWS, OptionGroup
 
 if TYPE_CHECKING:
     import numpy as np
@@ -68,6 +68,26 @@ BLOCK_ROWS = typer.Option(
 )
 
 
+@dataclass(frozen=True)
+class Reading(OptionGroup):
+    """How FILE is read: ``--sep``, ``--header/--no-header``, ``--decimal``."""
+
+    sep: str = SEP
+    header: bool = HEADER
+    decimal: str = DECIMAL
+
+
+@dataclass(frozen=True)
+class Columns(OptionGroup):
+    """Which columns are features and what a missing cell does: ``--drop``, ``--features``,
+    ``--categorical``, ``--missing``."""
+
+    drop: list[str] = DROP
+    features: list[str] = FEATURES
+    categorical: list[str] = CATEGORICAL
+    missing: str = MISSING
+
+
 def names(values: list[str] | None) -> list[str]:
     """Column names from a repeatable option whose values may also be comma-separated."""
     out: list[str] = []
@@ -76,13 +96,14 @@ def names(values: list[str] | None) -> list[str]:
     return out
 
 
-def read(file: Path, sep: str | None, header: bool | None, decimal: str | None) -> pd.DataFrame:
+def read(file: Path, reading: Reading) -> pd.DataFrame:
     """:func:`linml.tabular.read_table` with the shared options (``\\t`` accepted for a tab)."""
     from linml.tabular import read_table
 
+    sep = reading.sep
     if sep is not None:
         sep = {"\\t": "\t", "tab": "\t", "TAB": "\t"}.get(sep, sep)
-    return read_table(file, sep=sep, header=header, decimal=decimal)
+    return read_table(file, sep=sep, header=reading.header, decimal=reading.decimal)
 
 
 def prepared(
@@ -90,10 +111,7 @@ def prepared(
     target: str | None,
     *,
     task: str | None,
-    drop: list[str] | None,
-    features: list[str] | None,
-    categorical: list[str] | None,
-    missing: str,
+    columns: Columns,
     standardize: bool = True,
     drop_first: bool = False,
 ) -> TablePrep:
@@ -101,19 +119,20 @@ def prepared(
     from linml.exceptions import LinmlInputError
     from linml.tabular import MISSING_CHOICES, prepare
 
+    missing = columns.missing
     if missing not in MISSING_CHOICES:
         raise LinmlInputError(
             f"--missing {missing!r} must be one of: {', '.join(MISSING_CHOICES)}."
         )
-    wanted = names(features) or None
+    wanted = names(columns.features) or None
     try:
         return prepare(
             df,
             target,
             task=task,
-            drop=names(drop),
+            drop=names(columns.drop),
             features=wanted,
-            categorical=names(categorical),
+            categorical=names(columns.categorical),
             missing=missing,
             standardize=standardize,
             drop_first=drop_first,
@@ -211,6 +230,27 @@ _PARQUET_SUFFIXES = (".parquet", ".pq")
 def is_streamed(file: Path) -> bool:
     """FILE names a directory or a glob (``data/*.parquet``): read it block by block."""
     return file.is_dir() or (not file.exists() and any(c in str(file) for c in "*?["))
+
+
+def in_memory_refusal(
+    columns: Columns, *, standardize: bool, out: Path | None, save: Path | None
+) -> str | None:
+    """Why the options used cannot go with a streamed FILE (they need the whole table in
+    memory), or None when none of them is used."""
+    options = {
+        "--standardize": standardize,
+        "--categorical": names(columns.categorical),
+        "--out": out,
+        "--save": save,
+        "--missing drop": columns.missing == "drop",
+    }
+    used = [flag for flag, value in options.items() if value]
+    if used:
+        return (
+            f"{', '.join(used)} need(s) the whole table in memory and cannot be used with a "
+            "streamed Parquet directory or glob; leave them out (or read one file)."
+        )
+    return None
 
 
 @dataclass

@@ -13,22 +13,8 @@ from typing import Any
 import typer
 from rich.table import Table
 
+from linml.cli import _common as ui
 from linml.cli import _table
-from linml.cli._common import (
-    MAX_ROWS,
-    Hints,
-    check_output_path,
-    console,
-    emit_json,
-    escape,
-    fail,
-    fitting,
-    friendly_errors,
-    json_option,
-    print_more,
-    progress,
-    quiet_option,
-)
 from linml.cli._models import (
     CLASSIFIERS,
     SVC_KERNELS,
@@ -38,7 +24,7 @@ from linml.cli._models import (
 )
 
 #: the library's suggestions, said in classify's flags
-HINTS = Hints(
+HINTS = ui.Hints(
     flags={
         "C": "--C",
         "gamma": "--gamma",
@@ -149,46 +135,48 @@ def _print_report(model: str, info: dict[str, Any]) -> None:
     if scores["log_loss"] is not None:
         table.add_row("held-out log loss", f"{scores['log_loss']:.4f}")
     table.add_row(
-        escape(f"baseline accuracy (always {baseline['class']!r})"), f"{baseline['accuracy']:.4f}"
+        ui.escape(f"baseline accuracy (always {baseline['class']!r})"),
+        f"{baseline['accuracy']:.4f}",
     )
     details = info["details"]
     if "solver" in details:
-        table.add_row("solver", escape(f"{details['solver']} ({details['n_iter']} it.)"))
+        table.add_row("solver", ui.escape(f"{details['solver']} ({details['n_iter']} it.)"))
     if "support_vectors" in details:
         table.add_row("support vectors", str(details["support_vectors"]))
         table.add_row("SMO iterations", str(details["smo_iterations"]))
-    console.print(table)
+    ui.console.print(table)
 
     labels = info["confusion_matrix"]["labels"]
-    if n_classes <= MAX_ROWS:
+    if n_classes <= ui.MAX_ROWS:
         cm = Table(title="confusion matrix")
         cm.add_column("true \\ predicted")
         for label in labels:
-            cm.add_column(escape(label), justify="right")
+            cm.add_column(ui.escape(label), justify="right")
         for label, row in zip(labels, info["confusion_matrix"]["matrix"], strict=True):
-            cm.add_row(escape(label), *map(str, row))
-        console.print(cm)
+            cm.add_row(ui.escape(label), *map(str, row))
+        ui.console.print(cm)
     per = Table(title="per class (held-out split)")
     per.add_column("class")
     for name in ("precision", "recall", "F1", "support"):
         per.add_column(name, justify="right")
-    for label in labels[:MAX_ROWS]:
+    for label in labels[: ui.MAX_ROWS]:
         m = info["per_class"][label]
         per.add_row(
-            escape(label),
+            ui.escape(label),
             f"{m['precision']:.4f}",
             f"{m['recall']:.4f}",
             f"{m['f1']:.4f}",
             str(m["support"]),
         )
-    console.print(per)
-    if n_classes > MAX_ROWS:
-        print_more(n_classes - MAX_ROWS, "--json; the confusion matrix too")
+    ui.console.print(per)
+    if n_classes > ui.MAX_ROWS:
+        ui.print_more(n_classes - ui.MAX_ROWS, "--json; the confusion matrix too")
 
 
 def register(app: typer.Typer) -> None:
     @app.command()
-    @friendly_errors(hints=HINTS)
+    @ui.friendly_errors(hints=HINTS)
+    @ui.grouped
     def classify(
         file: Path = typer.Argument(..., help="CSV, TSV, Parquet or NPZ table."),
         target: str = typer.Option(..., "--target", "-t", help="Column holding the class."),
@@ -225,15 +213,10 @@ def register(app: typer.Typer) -> None:
             True, "--standardize/--no-standardize", help="Scale features by the training split."
         ),
         save: Path = _table.SAVE,
-        sep: str = _table.SEP,
-        header: bool = _table.HEADER,
-        decimal: str = _table.DECIMAL,
-        drop: list[str] = _table.DROP,
-        features: list[str] = _table.FEATURES,
-        categorical: list[str] = _table.CATEGORICAL,
-        missing: str = _table.MISSING,
-        as_json: bool = json_option(),
-        quiet: bool = quiet_option(),
+        reading: _table.Reading = _table.Reading,
+        columns: _table.Columns = _table.Columns,
+        as_json: bool = ui.json_option(),
+        quiet: bool = ui.quiet_option(),
     ) -> None:
         """Fit a classifier on FILE; report held-out accuracy, balanced accuracy, log loss, the
         majority-class baseline, a confusion matrix and per-class precision/recall/F1.
@@ -247,9 +230,9 @@ def register(app: typer.Typer) -> None:
         Example: [bold]linml classify wine.csv --target class --model svc --kernel rbf --C 1[/]
         """
         if model not in CLASSIFIERS:
-            fail(unknown_model(CLASSIFIERS, model))
+            ui.fail(unknown_model(CLASSIFIERS, model))
         if not 0.0 < test_size < 1.0:
-            fail(f"--test-size={test_size} must be in (0, 1), e.g. 0.25.")
+            ui.fail(f"--test-size={test_size} must be in (0, 1), e.g. 0.25.")
         opts = {
             "kernel": kernel,
             "C": C,
@@ -261,19 +244,19 @@ def register(app: typer.Typer) -> None:
         }
         misplaced = misplaced_options(CLASSIFIERS, model, opts)
         if misplaced:
-            fail(misplaced)
+            ui.fail(misplaced)
 
-        check_output_path(save, "--save", (".npz",))
+        ui.check_output_path(save, "--save", (".npz",))
 
         import numpy as np
         from sklearn.model_selection import train_test_split
 
         from linml.tabular import looks_continuous
 
-        df = _table.read(file, sep, header, decimal)
+        df = _table.read(file, reading)
         if target in df.columns and looks_continuous(df[target]):
             t = df[target]
-            fail(
+            ui.fail(
                 f"target column {target!r} looks continuous ({t.dropna().nunique()} distinct "
                 f"values in {len(t)} rows), not a class label; to predict numbers use "
                 f"linml regress {file} --target {target}."
@@ -282,24 +265,21 @@ def register(app: typer.Typer) -> None:
             df,
             target,
             task="classify",
-            drop=drop,
-            features=features,
-            categorical=categorical,
-            missing=missing,
+            columns=columns,
             standardize=standardize,
         )
         X, y = prep.X, prep.y
         labels, counts = np.unique(y, return_counts=True)
         if labels.size < 2:
-            fail(f"target column {target!r} holds one class only ({labels[0]}); need two.")
+            ui.fail(f"target column {target!r} holds one class only ({labels[0]}); need two.")
         stratify = y if counts.min() >= 2 else None
         X_tr, X_te, y_tr, y_te = train_test_split(
             X, y, test_size=test_size, random_state=seed, stratify=stratify
         )
         if not as_json:
-            _table.print_roles(prep, console)
+            _table.print_roles(prep, ui.console)
         pipeline = prep.pipeline(CLASSIFIERS[model].build({**opts, "seed": seed}))
-        with progress(fitting(model, X_tr.shape), quiet=quiet or as_json):
+        with ui.progress(ui.fitting(model, X_tr.shape), quiet=quiet or as_json):
             pipeline.fit(X_tr, y_tr)
         estimator = pipeline[-1]
         names = [str(c) for c in pipeline[0].get_feature_names_out()]
@@ -320,6 +300,6 @@ def register(app: typer.Typer) -> None:
             "details": _details(estimator),
         }
         if as_json:
-            emit_json(info)
+            ui.emit_json(info)
         else:
             _print_report(model, info)

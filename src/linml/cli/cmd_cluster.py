@@ -8,31 +8,14 @@ from typing import Any
 import typer
 from rich.table import Table
 
+from linml.cli import _common as ui
 from linml.cli import _table
-from linml.cli._common import (
-    MAX_ROWS,
-    PLOT_FORMATS,
-    Hints,
-    check_output_path,
-    console,
-    emit_json,
-    escape,
-    fail,
-    fitting,
-    friendly_errors,
-    json_option,
-    plot_format,
-    print_more,
-    progress,
-    quiet_option,
-    say,
-)
 
 METHODS = ("spectral", "kmeans")
 AFFINITIES = ("nearest_neighbors", "rbf")
 
 #: the library's suggestions, said in cluster's flags
-HINTS = Hints(
+HINTS = ui.Hints(
     flags={"n_neighbors": "--n-neighbors", "gamma": "--gamma", "n_clusters": "-k"},
     phrases=(
         (r"\s*\((?:e\.g\. )?(?:sklearn )?StandardScaler(?: in a Pipeline)?\)", " (--standardize)"),
@@ -43,7 +26,8 @@ HINTS = Hints(
 
 def register(app: typer.Typer) -> None:
     @app.command()
-    @friendly_errors(hints=HINTS)
+    @ui.friendly_errors(hints=HINTS)
+    @ui.grouped
     def cluster(
         file: Path = typer.Argument(..., help="CSV, TSV, Parquet or NPZ table."),
         k: int = typer.Option(3, "--k", "-k", help="Number of clusters."),
@@ -54,13 +38,8 @@ def register(app: typer.Typer) -> None:
         ),
         gamma: float = typer.Option(1.0, help="RBF width (affinity rbf): exp(−gamma‖xᵢ − xⱼ‖²)."),
         n_neighbors: int = typer.Option(10, help="Neighbours of the k-NN graph."),
-        drop: list[str] = _table.DROP,
-        features: list[str] = _table.FEATURES,
-        categorical: list[str] = _table.CATEGORICAL,
-        missing: str = _table.MISSING,
-        sep: str = _table.SEP,
-        header: bool = _table.HEADER,
-        decimal: str = _table.DECIMAL,
+        columns: _table.Columns = _table.Columns,
+        reading: _table.Reading = _table.Reading,
         save: Path = _table.SAVE,
         standardize: bool = typer.Option(False, help="Scale columns to unit variance first."),
         seed: int = typer.Option(0, help="Random seed."),
@@ -68,10 +47,10 @@ def register(app: typer.Typer) -> None:
         plot: Path = typer.Option(
             None,
             "--plot",
-            help=f"Scatter of the first two columns; format by extension: {', '.join(PLOT_FORMATS)}.",
+            help=f"Scatter of the first two columns; format by extension: {', '.join(ui.PLOT_FORMATS)}.",
         ),
-        as_json: bool = json_option(),
-        quiet: bool = quiet_option(),
+        as_json: bool = ui.json_option(),
+        quiet: bool = ui.quiet_option(),
     ) -> None:
         """Cluster the rows of FILE by the spectrum of their similarity graph.
 
@@ -84,34 +63,25 @@ def register(app: typer.Typer) -> None:
         Example: [bold]linml cluster points.csv --k 2 --method spectral --out labels.csv[/]
         """
         if method not in METHODS:
-            fail(f"--method {method!r} must be 'spectral' or 'kmeans'.")
-        check_output_path(out, "--out")
-        check_output_path(plot, "--plot", PLOT_FORMATS)
-        check_output_path(save, "--save", (".npz",))
+            ui.fail(f"--method {method!r} must be 'spectral' or 'kmeans'.")
+        ui.check_output_path(out, "--out")
+        ui.check_output_path(plot, "--plot", ui.PLOT_FORMATS)
+        ui.check_output_path(save, "--save", (".npz",))
 
         import numpy as np
         from sklearn.base import clone
 
         from linml.io import atomic_write
 
-        df = _table.read(file, sep, header, decimal)
-        prep = _table.prepared(
-            df,
-            None,
-            task=None,
-            drop=drop,
-            features=features,
-            categorical=categorical,
-            missing=missing,
-            standardize=standardize,
-        )
+        df = _table.read(file, reading)
+        prep = _table.prepared(df, None, task=None, columns=columns, standardize=standardize)
         if not as_json:
-            _table.print_roles(prep, console)
+            _table.print_roles(prep, ui.console)
         transform = clone(prep.preprocessor)
         frame = transform.fit_transform(prep.X)
         names = [str(c) for c in frame.columns]
         X = frame.to_numpy(dtype=np.float64)
-        with progress(fitting(method, X.shape), quiet=quiet or as_json):
+        with ui.progress(ui.fitting(method, X.shape), quiet=quiet or as_json):
             if method == "spectral":
                 from linml.cluster import SpectralClustering
 
@@ -136,9 +106,9 @@ def register(app: typer.Typer) -> None:
         if out is not None:
             with atomic_write(out, "w") as handle:
                 df.loc[prep.X.index].assign(cluster=labels).to_csv(handle, index=False)
-            say(f"wrote {out}", as_json=as_json)
+            ui.say(f"wrote {out}", as_json=as_json)
         if plot is not None:
-            from linml.report.figures import figure_bytes, new_figure
+            from linml.report.figures import new_figure
 
             fig, ax = new_figure()
             ax.scatter(
@@ -151,13 +121,10 @@ def register(app: typer.Typer) -> None:
             ax.set(
                 xlabel=names[0], ylabel=names[1] if len(names) > 1 else "", title=f"{method}, k={k}"
             )
-            data = figure_bytes(fig, plot_format(plot))
-            with atomic_write(plot) as handle:
-                handle.write(data)
-            say(f"wrote {plot}", as_json=as_json)
+            ui.write_plot(fig, plot, as_json=as_json)
 
         if as_json:
-            emit_json(
+            ui.emit_json(
                 {
                     "command": "cluster",
                     "file": str(file),
@@ -179,16 +146,16 @@ def register(app: typer.Typer) -> None:
         table = Table(title=f"{method} clustering of {X.shape[0]} rows × {X.shape[1]} columns")
         table.add_column("cluster", justify="right")
         table.add_column("size", justify="right")
-        wide = k > MAX_ROWS
-        order = np.argsort(-sizes, kind="stable")[:MAX_ROWS] if wide else range(k)
+        wide = k > ui.MAX_ROWS
+        order = np.argsort(-sizes, kind="stable")[: ui.MAX_ROWS] if wide else range(k)
         for c in order:
             table.add_row(str(c), str(sizes[c]))
-        console.print(table)
+        ui.console.print(table)
         if wide:
-            print_more(k - MAX_ROWS, "--json")
+            ui.print_more(k - ui.MAX_ROWS, "--json")
         if eigenvalues is not None:
-            console.print(
-                escape(
+            ui.console.print(
+                ui.escape(
                     "smallest eigenvalues of L_sym: "
                     + ", ".join(f"{v:.3g}" for v in eigenvalues)
                     + (

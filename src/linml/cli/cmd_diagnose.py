@@ -8,19 +8,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from linml.cli import _common as ui
 from linml.cli import _table
-from linml.cli._common import (
-    Hints,
-    check_output_path,
-    console,
-    emit_json,
-    fail,
-    friendly_errors,
-    json_option,
-    jsonable,
-    reword,
-    say,
-)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -40,17 +29,18 @@ def _quoted(names: list[str], limit: int = 10) -> str:
     return ", ".join(map(repr, names[:limit])) + (" …" if len(names) > limit else "")
 
 
-def _hints(path: Path, target: str | None) -> Hints:
+def _hints(path: Path, target: str | None) -> ui.Hints:
     """The report's ridge suggestion ``(Ridge(alpha=λ))`` said as the command that fits it."""
     command = f"linml regress {path} --target {target or 'Y'} --model ridge --alpha"
-    return Hints(
+    return ui.Hints(
         phrases=((r"\(Ridge\(alpha=([^)]+)\)\)", lambda m: f"({command} {m[1]} --standardize)"),)
     )
 
 
 def register(app: typer.Typer) -> None:
     @app.command()
-    @friendly_errors
+    @ui.friendly_errors
+    @ui.grouped
     def diagnose(
         path: Path = typer.Argument(..., help="Table to diagnose: .csv, .tsv, .parquet or .npz."),
         target: str | None = typer.Option(
@@ -59,7 +49,7 @@ def register(app: typer.Typer) -> None:
         report_out: Path | None = typer.Option(
             None, "--report", help="Also write the full report as JSON to this file."
         ),
-        as_json: bool = json_option(),
+        as_json: bool = ui.json_option(),
         condition_target: float = typer.Option(
             1e3,
             "--condition-target",
@@ -90,9 +80,7 @@ def register(app: typer.Typer) -> None:
             help="Leave out text/category/date columns instead of encoding them (one-hot, date parts).",
         ),
         drop: list[str] = _table.DROP,
-        sep: str = _table.SEP,
-        header: bool = _table.HEADER,
-        decimal: str = _table.DECIMAL,
+        reading: _table.Reading = _table.Reading,
     ) -> None:
         """Rank, conditioning, collinear columns, duplicates, NaN/inf of a table — and the fix.
 
@@ -104,12 +92,12 @@ def register(app: typer.Typer) -> None:
 
         Example: [bold]linml diagnose data.csv --target price --report report.json[/]
         """
-        check_output_path(report_out, "--report")
+        ui.check_output_path(report_out, "--report")
 
         from linml.diagnose import data
         from linml.io import atomic_write
 
-        df = _table.read(path, sep, header, decimal)
+        df = _table.read(path, reading)
         df = df.set_axis([str(c) for c in df.columns], axis=1)
         _table.require(df, target, drop)
         df = df.drop(columns=_table.names(drop))
@@ -119,7 +107,7 @@ def register(app: typer.Typer) -> None:
         y = df[target] if target is not None else None
         X = df.drop(columns=[target]) if target is not None else df
         if X.shape[1] == 0:
-            fail("no feature columns left to diagnose.")
+            ui.fail("no feature columns left to diagnose.")
         report = data(
             X,
             y,
@@ -133,15 +121,15 @@ def register(app: typer.Typer) -> None:
             report.notes.insert(0, f"non-numeric column(s) left out: {_quoted(dropped)}.")
         hints = _hints(path, target)
         for suggestion in report.suggestions:
-            suggestion.message = reword(suggestion.message, hints)
+            suggestion.message = ui.reword(suggestion.message, hints)
         payload = dict(report.to_dict(), source=str(path), target_column=target)
         payload["dropped_non_numeric"] = dropped
         if report_out is not None:
-            text = json.dumps(jsonable(payload), indent=2, allow_nan=False)
+            text = json.dumps(ui.jsonable(payload), indent=2, allow_nan=False)
             with atomic_write(report_out, "w") as handle:
                 handle.write(text + "\n")
-            say(f"wrote {report_out}", as_json=as_json)
+            ui.say(f"wrote {report_out}", as_json=as_json)
         if as_json:
-            emit_json(dict(payload, command="diagnose"))
+            ui.emit_json(dict(payload, command="diagnose"))
         else:
-            console.print(report)
+            ui.console.print(report)

@@ -7,27 +7,11 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from linml.cli import _common as ui
 from linml.cli import _table
-from linml.cli._common import (
-    MAX_ROWS,
-    PLOT_FORMATS,
-    Hints,
-    check_output_path,
-    console,
-    emit_json,
-    fail,
-    fitting,
-    friendly_errors,
-    json_option,
-    plot_format,
-    print_more,
-    progress,
-    quiet_option,
-    say,
-)
 
 #: the library's suggestions, said in pca's flags
-HINTS = Hints(flags={"n_components": "--components"})
+HINTS = ui.Hints(flags={"n_components": "--components"})
 
 
 def _parse_components(text: str | None) -> int | float | None:
@@ -41,9 +25,9 @@ def _parse_components(text: str | None) -> int | float | None:
     try:
         value = float(text)
     except ValueError:
-        fail(f"--components {text!r} must be an integer K or a fraction in (0, 1] such as 0.95.")
+        ui.fail(f"--components {text!r} must be an integer K or a fraction in (0, 1] such as 0.95.")
     if not 0 < value <= 1:
-        fail(
+        ui.fail(
             f"--components {text!r} is a fraction of the variance to keep, so it must be in "
             "(0, 1]; pass an integer for a number of components."
         )
@@ -62,7 +46,7 @@ def _stream_pca(
     n_seen = n_blocks = 0
     for X_b, _ in stream.blocks():
         message = f"streaming PCA: {n_blocks} blocks done, {n_seen:,} of {stream.n_rows:,} rows …"
-        with progress(message, quiet=quiet):
+        with ui.progress(message, quiet=quiet):
             model.partial_fit(X_b)
             if full is not model:
                 full.partial_fit(X_b)
@@ -73,7 +57,8 @@ def _stream_pca(
 
 def register(app: typer.Typer) -> None:
     @app.command()
-    @friendly_errors(hints=HINTS)
+    @ui.friendly_errors(hints=HINTS)
+    @ui.grouped
     def pca(
         file: Path = typer.Argument(
             ...,
@@ -89,23 +74,18 @@ def register(app: typer.Typer) -> None:
             "--standardize",
             help="Scale columns to unit variance first (PCA on correlations).",
         ),
-        drop: list[str] = _table.DROP,
-        features: list[str] = _table.FEATURES,
-        categorical: list[str] = _table.CATEGORICAL,
-        missing: str = _table.MISSING,
-        sep: str = _table.SEP,
-        header: bool = _table.HEADER,
-        decimal: str = _table.DECIMAL,
+        columns: _table.Columns = _table.Columns,
+        reading: _table.Reading = _table.Reading,
         save: Path = _table.SAVE,
         plot: Path = typer.Option(
             None,
             "--plot",
-            help=f"Write a scree plot here; format by extension: {', '.join(PLOT_FORMATS)}.",
+            help=f"Write a scree plot here; format by extension: {', '.join(ui.PLOT_FORMATS)}.",
         ),
         out: Path = typer.Option(None, "--out", help="Write the scores (PC1..PCk) as CSV here."),
         block_rows: int = _table.BLOCK_ROWS,
-        as_json: bool = json_option(),
-        quiet: bool = quiet_option(),
+        as_json: bool = ui.json_option(),
+        quiet: bool = ui.quiet_option(),
     ) -> None:
         """Principal components of the rows of FILE: how much variance each axis explains.
 
@@ -121,9 +101,9 @@ def register(app: typer.Typer) -> None:
         Example: [bold]linml pca digits.csv --components 0.95 --standardize --plot scree.png[/]
         """
         n_components = _parse_components(components)
-        check_output_path(out, "--out")
-        check_output_path(plot, "--plot", PLOT_FORMATS)
-        check_output_path(save, "--save", (".npz",))
+        ui.check_output_path(out, "--out")
+        ui.check_output_path(plot, "--plot", ui.PLOT_FORMATS)
+        ui.check_output_path(save, "--save", (".npz",))
 
         import numpy as np
         import pandas as pd
@@ -133,47 +113,31 @@ def register(app: typer.Typer) -> None:
 
         streamed = _table.is_streamed(file)
         if streamed:
-            used = [
-                flag
-                for flag, value in {
-                    "--standardize": standardize,
-                    "--categorical": _table.names(categorical),
-                    "--out": out,
-                    "--save": save,
-                    "--missing drop": missing == "drop",
-                }.items()
-                if value
-            ]
-            if used:
-                fail(
-                    f"{', '.join(used)} need(s) the whole table in memory and cannot be used "
-                    "with a streamed Parquet directory or glob; leave them out (or read one file)."
-                )
+            refusal = _table.in_memory_refusal(columns, standardize=standardize, out=out, save=save)
+            if refusal:
+                ui.fail(refusal)
             stream = _table.parquet_stream(
-                file, None, drop=drop, features=features, block_rows=block_rows
+                file, None, drop=columns.drop, features=columns.features, block_rows=block_rows
             )
             model, full, n_blocks = _stream_pca(stream, n_components, whiten, quiet or as_json)
             names = list(stream.features)
             n_rows, n_features = int(model.n_samples_seen_), len(names)
-            say(
+            ui.say(
                 f"streamed {n_rows} rows in {n_blocks} blocks from {len(stream.files)} file(s)",
                 as_json=as_json,
             )
         else:
             prep = _table.prepared(
-                _table.read(file, sep, header, decimal),
+                _table.read(file, reading),
                 None,
                 task=None,
-                drop=drop,
-                features=features,
-                categorical=categorical,
-                missing=missing,
+                columns=columns,
                 standardize=standardize,
             )
             if not as_json:
-                _table.print_roles(prep, console)
+                _table.print_roles(prep, ui.console)
             pipeline = prep.pipeline(PCA(n_components, whiten=whiten))
-            with progress(fitting("PCA", prep.X.shape), quiet=quiet or as_json):
+            with ui.progress(ui.fitting("PCA", prep.X.shape), quiet=quiet or as_json):
                 pipeline.fit(prep.X)
                 model = pipeline[-1]
                 X = pipeline[0].transform(prep.X).to_numpy(dtype=np.float64)
@@ -190,9 +154,9 @@ def register(app: typer.Typer) -> None:
             )
             with atomic_write(out, "w") as handle:
                 scores.reset_index(names=prep.X.index.name or "row").to_csv(handle, index=False)
-            say(f"wrote {out}", as_json=as_json)
+            ui.say(f"wrote {out}", as_json=as_json)
         if plot is not None:
-            from linml.report.figures import figure_bytes, new_figure
+            from linml.report.figures import new_figure
 
             fig, ax = new_figure(width=6.0)
             idx = np.arange(1, full.explained_variance_ratio_.size + 1)
@@ -202,13 +166,10 @@ def register(app: typer.Typer) -> None:
             ax.set(xlabel="component", ylabel="explained variance ratio", ylim=(0, 1.05))
             ax.set_title(f"Scree plot: {file.name}")
             ax.legend(loc="center right")
-            data = figure_bytes(fig, plot_format(plot))
-            with atomic_write(plot) as handle:
-                handle.write(data)
-            say(f"wrote {plot}", as_json=as_json)
+            ui.write_plot(fig, plot, as_json=as_json)
 
         if as_json:
-            emit_json(
+            ui.emit_json(
                 {
                     "command": "pca",
                     "file": str(file),
@@ -235,7 +196,7 @@ def register(app: typer.Typer) -> None:
         for col in ("component", "variance", "ratio", "cumulative"):
             table.add_column(col, justify="right")
         total = full.explained_variance_ratio_.size
-        for i in range(min(total, MAX_ROWS)):
+        for i in range(min(total, ui.MAX_ROWS)):
             table.add_row(
                 f"PC{i + 1}",
                 f"{full.explained_variance_[i]:.4g}",
@@ -243,9 +204,9 @@ def register(app: typer.Typer) -> None:
                 f"{cumulative[i]:.4f}",
                 style=None if i < k else "dim",
             )
-        console.print(table)
-        print_more(total - MAX_ROWS, "--json")
-        console.print(
+        ui.console.print(table)
+        ui.print_more(total - ui.MAX_ROWS, "--json")
+        ui.console.print(
             f"kept {k} component(s): {100 * cumulative[k - 1]:.2f}% of the variance"
             + (" (columns standardized)" if standardize else ""),
             highlight=False,

@@ -9,19 +9,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from linml.cli import _common as ui
 from linml.cli import _table
-from linml.cli._common import (
-    MAX_ROWS,
-    check_output_path,
-    console,
-    emit_json,
-    fail,
-    friendly_errors,
-    json_option,
-    max_load_option,
-    print_more,
-    say,
-)
 
 
 def _split(model: Any) -> tuple[Any, Any]:
@@ -80,23 +69,22 @@ def _outputs(model: Any, X: Any) -> tuple[dict[str, Any], str]:
         if len(names) != scores.shape[1]:
             names = [f"component{j + 1}" for j in range(scores.shape[1])]
         return {n: scores[:, j] for j, n in enumerate(names)}, "transformer"
-    fail(f"a {type(final).__name__} has neither predict nor transform; nothing to apply.")
+    ui.fail(f"a {type(final).__name__} has neither predict nor transform; nothing to apply.")
 
 
 def register(app: typer.Typer) -> None:
     @app.command()
-    @friendly_errors
+    @ui.friendly_errors
+    @ui.grouped
     def predict(
         model_path: Path = typer.Argument(..., help="A model saved with --save (.npz)."),
         data: Path = typer.Argument(..., help="Table with the columns the model was fitted on."),
         out: Path = typer.Option(
             None, "--out", "-o", help="Write the predictions as CSV here (input row order)."
         ),
-        sep: str = _table.SEP,
-        header: bool = _table.HEADER,
-        decimal: str = _table.DECIMAL,
-        max_load_mb: float = max_load_option(),
-        as_json: bool = json_option(),
+        reading: _table.Reading = _table.Reading,
+        max_load_mb: float = ui.max_load_option(),
+        as_json: bool = ui.json_option(),
     ) -> None:
         """Apply a saved model (its preprocessing and estimator) to the rows of DATA.
 
@@ -112,9 +100,9 @@ def register(app: typer.Typer) -> None:
 
         from linml.io import atomic_write, load
 
-        check_output_path(out, "--out", (".csv",))
+        ui.check_output_path(out, "--out", (".csv",))
         model = load(model_path, max_load_mb=max_load_mb)
-        df = _table.read(data, sep, header, decimal)
+        df = _table.read(data, reading)
         X = _features(model, df)
         cols, kind = _outputs(model, X)
         label = df.index.name or "row"
@@ -133,25 +121,25 @@ def register(app: typer.Typer) -> None:
             payload.update({c: frame[c].tolist() for c in cols})
             if out is not None:
                 payload["out"] = str(out)
-            emit_json(payload)
+            ui.emit_json(payload)
             return
         table = Table(title=f"{escape(type(_split(model)[1]).__name__)} on {escape(data.name)}")
         for c in frame.columns:
             table.add_column(escape(str(c)), justify="right")
-        for row in frame.head(MAX_ROWS).itertuples(index=False):
+        for row in frame.head(ui.MAX_ROWS).itertuples(index=False):
             table.add_row(*(_cell(v) for v in row))
-        console.print(table)
-        if len(frame) > MAX_ROWS:
-            print_more(len(frame) - MAX_ROWS, "all rows: --out FILE.csv / --json")
+        ui.console.print(table)
+        if len(frame) > ui.MAX_ROWS:
+            ui.print_more(len(frame) - ui.MAX_ROWS, "all rows: --out FILE.csv / --json")
         if out is not None:
-            say(f"wrote {len(frame)} prediction(s) to {out}")
+            ui.say(f"wrote {len(frame)} prediction(s) to {out}")
 
     @app.command("explain")
-    @friendly_errors
+    @ui.friendly_errors
     def explain_cmd(
         model_path: Path = typer.Argument(..., help="A model saved with --save (.npz)."),
-        max_load_mb: float = max_load_option(),
-        as_json: bool = json_option(),
+        max_load_mb: float = ui.max_load_option(),
+        as_json: bool = ui.json_option(),
     ) -> None:
         """Print a saved model's explanation: its preprocessing and its linear algebra.
 
@@ -166,7 +154,7 @@ def register(app: typer.Typer) -> None:
         steps = _preprocessing(prep)
         expl = explain(final)
         if as_json:
-            emit_json(
+            ui.emit_json(
                 {
                     "model": type(final).__name__,
                     "preprocessing": steps,
@@ -181,8 +169,8 @@ def register(app: typer.Typer) -> None:
             for s in steps:
                 shown = ", ".join(s["columns"][:8]) + (" …" if len(s["columns"]) > 8 else "")
                 table.add_row(escape(s["name"]), escape(shown), escape(" → ".join(s["steps"])))
-            console.print(table)
-        console.print(explanation_renderable(expl))
+            ui.console.print(table)
+        ui.console.print(explanation_renderable(expl))
 
 
 def _cell(value: Any) -> str:

@@ -12,27 +12,16 @@ model is then refitted on all the ratings.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import typer
 from rich.table import Table
 
-from linml.cli._common import (
-    Hints,
-    _stderr_is_terminal,
-    check_output_path,
-    console,
-    emit_json,
-    escape,
-    fail,
-    friendly_errors,
-    json_option,
-    max_load_option,
-    progress,
-    quiet_option,
-    say,
-)
+from linml.cli import _common as ui
+from linml.cli._common import _stderr_is_terminal
+from linml.cli.cmd_recommend_tune import register_tune
 
 recommend_app = typer.Typer(
     name="recommend",
@@ -46,7 +35,7 @@ _SOLVERS = ("cholesky", "cg")
 DUPLICATES = ("error", "last", "mean", "sum")
 
 #: the library's suggestions, said in recommend's flags
-HINTS = Hints(
+HINTS = ui.Hints(
     flags={
         "duplicates": "--duplicates",
         "reg": "--reg",
@@ -71,7 +60,7 @@ def _load(
     from linml.recommend import Interactions, read_ratings
 
     if duplicates not in DUPLICATES:
-        fail(f"--duplicates {duplicates!r} must be one of {', '.join(DUPLICATES)}.")
+        ui.fail(f"--duplicates {duplicates!r} must be one of {', '.join(DUPLICATES)}.")
     if ratings is None:
         if implicit:
             from linml.datasets.ratings import make_implicit_feedback
@@ -112,7 +101,7 @@ def _build(
     from linml.recommend import ALS, BPR, ImplicitALS
 
     if model not in _MODELS:
-        fail(f"--model {model!r} must be one of {', '.join(_MODELS)}.")
+        ui.fail(f"--model {model!r} must be one of {', '.join(_MODELS)}.")
     if model == "bpr":
         return BPR(
             rank=rank,
@@ -183,6 +172,36 @@ _HOLDOUT = typer.Option(
 )
 
 
+@dataclass(frozen=True)
+class _Setup(ui.OptionGroup):
+    """The options of every ``recommend`` command that fits: the model and how ratings are read."""
+
+    model: str = _MODEL
+    rank: int = _RANK
+    reg: float = _REG
+    n_iter: int | None = _ITER
+    alpha: float = _ALPHA
+    solver: str = _SOLVER
+    seed: int = _SEED
+    user_col: str = _USER
+    item_col: str = _ITEM
+    rating_col: str = _RATING
+    duplicates: str = _DUP
+
+    def build(self) -> Any:
+        """The unfitted recommender these options describe (:func:`_build`)."""
+        return _build(
+            self.model, self.rank, self.reg, self.n_iter, self.alpha, self.solver, self.seed
+        )
+
+    def load(self, ratings: Path | None) -> Any:
+        """The interactions of ``ratings`` (or the generated default), read as these options say."""
+        implicit = self.model != "als"
+        return _load(
+            ratings, self.user_col, self.item_col, self.rating_col, self.duplicates, implicit
+        )
+
+
 def _show_progress(flag: bool | None, quiet: bool, as_json: bool) -> bool:
     """--progress/--no-progress, else on when stderr is a terminal; never with --quiet/--json."""
     if quiet or as_json:
@@ -195,7 +214,7 @@ def _fit(estimator: Any, inter: Any, message: str, show: bool, quiet: bool) -> A
     if show:
         estimator.set_params(verbose=True)
         return estimator.fit(inter)
-    with progress(message, quiet=quiet):
+    with ui.progress(message, quiet=quiet):
         return estimator.fit(inter)
 
 
@@ -235,54 +254,45 @@ def register(app: typer.Typer) -> None:
 
 
 @recommend_app.command("fit")
-@friendly_errors(hints=HINTS)
+@ui.friendly_errors(hints=HINTS)
+@ui.grouped
 def fit(
     ratings: Path = _RATINGS,
     out: Path = typer.Option(
         ..., "--save", "--out", "-o", help="Where to save the model (.npz); --out is the same."
     ),
-    model: str = _MODEL,
-    rank: int = _RANK,
-    reg: float = _REG,
-    n_iter: int | None = _ITER,
-    alpha: float = _ALPHA,
-    solver: str = _SOLVER,
-    seed: int = _SEED,
-    user_col: str = _USER,
-    item_col: str = _ITEM,
-    rating_col: str = _RATING,
-    duplicates: str = _DUP,
+    setup: _Setup = _Setup,
     holdout: float = _HOLDOUT,
     show_progress: bool = _PROGRESS,
-    as_json: bool = json_option(),
-    quiet: bool = quiet_option(),
+    as_json: bool = ui.json_option(),
+    quiet: bool = ui.quiet_option(),
 ) -> None:
     """Fit a recommender and save it; for als, report the held-out RMSE (--holdout) beside
     the global-mean and bias-only baselines, then refit on all ratings.
 
     Example: [bold]linml recommend fit ratings.csv --rank 64 --out model.npz[/]
     """
-    check_output_path(out, "--out")
+    ui.check_output_path(out, "--out")
     from linml.io import save
 
     if not 0.0 <= holdout < 1.0:
-        fail(f"--holdout {holdout} must be in [0, 1): the fraction of ratings held out.")
-    estimator = _build(model, rank, reg, n_iter, alpha, solver, seed)
-    inter = _load(ratings, user_col, item_col, rating_col, duplicates, model != "als")
+        ui.fail(f"--holdout {holdout} must be in [0, 1): the fraction of ratings held out.")
+    estimator = setup.build()
+    inter = setup.load(ratings)
     show = _show_progress(show_progress, quiet, as_json)
     quiet = quiet or as_json
     scores: dict[str, Any] = {}
-    if model == "als" and holdout > 0:
-        scores = _holdout_scores(estimator, inter, holdout, seed, show, quiet)
-    _fit(estimator, inter, _fitting(model, inter), show, quiet)
+    if setup.model == "als" and holdout > 0:
+        scores = _holdout_scores(estimator, inter, holdout, setup.seed, show, quiet)
+    _fit(estimator, inter, _fitting(setup.model, inter), show, quiet)
     estimator.set_params(verbose=False)  # the saved model does not print
     save(estimator, out)
     explicit = hasattr(estimator, "train_rmse_")
     info = {
         "command": "recommend fit",
-        "model": model,
+        "model": setup.model,
         "estimator": type(estimator).__name__,
-        "rank": rank,
+        "rank": setup.rank,
         "n_users": inter.n_users,
         "n_items": inter.n_items,
         "n_interactions": inter.nnz,
@@ -297,9 +307,9 @@ def fit(
         "refit": "all ratings" if scores else None,
         "out": str(out),
     }
-    say(f"wrote {out}", as_json=as_json)
+    ui.say(f"wrote {out}", as_json=as_json)
     if as_json:
-        emit_json(info)
+        ui.emit_json(info)
         return
     table = Table(title=f"{type(estimator).__name__} fitted")
     table.add_column("quantity")
@@ -319,7 +329,7 @@ def fit(
         table.add_row(f"held-out RMSE ({share})", f"{scores['holdout_rmse']:.4f}")
         table.add_row("  baseline: global mean", f"{base['global_mean']:.4f}")
         table.add_row("  baseline: mu + b_u + b_i", f"{base['biases']:.4f}")
-    console.print(table)
+    ui.console.print(table)
     if scores:
         gain = 1.0 - scores["holdout_rmse"] / max(scores["baseline_rmse"]["biases"], 1e-300)
         verdict = (
@@ -328,8 +338,8 @@ def fit(
             else "no better than the bias-only baseline: the factors found nothing beyond "
             "the biases (noise, or raise --reg / lower --rank)"
         )
-        console.print(
-            escape(
+        ui.console.print(
+            ui.escape(
                 f"held-out RMSE {verdict}. The held-out fit used {100 * (1 - holdout):g}% of "
                 f"the ratings; the saved model is refitted on all {inter.nnz}."
             ),
@@ -338,14 +348,14 @@ def fit(
 
 
 @recommend_app.command("top")
-@friendly_errors(hints=HINTS)
+@ui.friendly_errors(hints=HINTS)
 def top(
     model_path: Path = typer.Argument(..., help="A model saved by `linml recommend fit`."),
     user: str = typer.Option(..., "--user", "-u", help="User id."),
     n: int = typer.Option(10, "-n", help="How many items."),
     include_seen: bool = typer.Option(False, "--include-seen", help="Keep already-rated items."),
-    max_load_mb: float = max_load_option(),
-    as_json: bool = json_option(),
+    max_load_mb: float = ui.max_load_option(),
+    as_json: bool = ui.json_option(),
 ) -> None:
     """List a user's top-n items.
 
@@ -356,16 +366,16 @@ def top(
 
     estimator = load(model_path, max_load_mb=max_load_mb)
     if not isinstance(estimator, FactorRecommender):
-        fail(f"{str(model_path)!r} holds a {type(estimator).__name__}, not a recommender.")
+        ui.fail(f"{str(model_path)!r} holds a {type(estimator).__name__}, not a recommender.")
     ids, scores = estimator.recommend(user, n=n, exclude_seen=not include_seen)
     if len(ids) < n and not include_seen and len(ids) < estimator.n_items_:
-        say(
+        ui.say(
             f"user {user} has only {len(ids)} unrated item(s) left; --include-seen also lists "
             "the rated ones.",
             as_json=as_json,
         )
     if as_json:
-        emit_json(
+        ui.emit_json(
             {
                 "command": "recommend top",
                 "model": str(model_path),
@@ -377,35 +387,26 @@ def top(
             }
         )
         return
-    table = Table(title=escape(f"top {len(ids)} for user {user}"))
+    table = Table(title=ui.escape(f"top {len(ids)} for user {user}"))
     table.add_column("rank", justify="right")
     table.add_column("item")
     table.add_column("score", justify="right")
     for rank, (item, score) in enumerate(zip(ids, scores, strict=True), start=1):
-        table.add_row(str(rank), escape(str(item)), f"{score:.4f}")
-    console.print(table)
+        table.add_row(str(rank), ui.escape(str(item)), f"{score:.4f}")
+    ui.console.print(table)
 
 
 @recommend_app.command("eval")
-@friendly_errors(hints=HINTS)
+@ui.friendly_errors(hints=HINTS)
+@ui.grouped
 def evaluate_cmd(
     ratings: Path = _RATINGS,
     folds: int = typer.Option(5, "--folds", help="Cross-validation folds."),
     at: int = typer.Option(10, "--at", help="Cut-off K of the ranking metrics (precision@K…)."),
-    model: str = _MODEL,
-    rank: int = _RANK,
-    reg: float = _REG,
-    n_iter: int | None = _ITER,
-    alpha: float = _ALPHA,
-    solver: str = _SOLVER,
-    seed: int = _SEED,
-    user_col: str = _USER,
-    item_col: str = _ITEM,
-    rating_col: str = _RATING,
-    duplicates: str = _DUP,
+    setup: _Setup = _Setup,
     show_progress: bool = _PROGRESS,
-    as_json: bool = json_option(),
-    quiet: bool = quiet_option(),
+    as_json: bool = ui.json_option(),
+    quiet: bool = ui.quiet_option(),
 ) -> None:
     """Cross-validation over --folds folds: RMSE/MAE (als) or precision/recall/MAP/NDCG@K
     (implicit, K = --at).
@@ -414,23 +415,24 @@ def evaluate_cmd(
     """
     from linml.recommend import evaluate
 
-    estimator = _build(model, rank, reg, n_iter, alpha, solver, seed)
-    inter = _load(ratings, user_col, item_col, rating_col, duplicates, model != "als")
+    estimator = setup.build()
+    inter = setup.load(ratings)
     if _show_progress(show_progress, quiet, as_json):  # a bar per fold's sweeps
         estimator.set_params(verbose=True)
-        frame = evaluate(estimator, inter, folds=folds, k=at, random_state=seed)
+        frame = evaluate(estimator, inter, folds=folds, k=at, random_state=setup.seed)
     else:
-        with progress(
-            f"{folds}-fold cross-validation: " + _fitting(model, inter), quiet=quiet or as_json
+        with ui.progress(
+            f"{folds}-fold cross-validation: " + _fitting(setup.model, inter),
+            quiet=quiet or as_json,
         ):
-            frame = evaluate(estimator, inter, folds=folds, k=at, random_state=seed)
+            frame = evaluate(estimator, inter, folds=folds, k=at, random_state=setup.seed)
     if as_json:
-        emit_json(
+        ui.emit_json(
             {
                 "command": "recommend eval",
-                "model": model,
+                "model": setup.model,
                 "estimator": type(estimator).__name__,
-                "rank": rank,
+                "rank": setup.rank,
                 "folds": folds,
                 "at": at,
                 "n_users": inter.n_users,
@@ -448,11 +450,18 @@ def evaluate_cmd(
     table.add_column("std", justify="right")
     for column in frame.columns:
         table.add_row(
-            escape(str(column)), f"{frame[column].mean():.4f}", f"{frame[column].std(ddof=0):.4f}"
+            ui.escape(str(column)),
+            f"{frame[column].mean():.4f}",
+            f"{frame[column].std(ddof=0):.4f}",
         )
-    console.print(table)
+    ui.console.print(table)
 
 
-from linml.cli.cmd_recommend_tune import register_tune  # noqa: E402 (it reuses the helpers above)
-
-register_tune(recommend_app)
+# ``tune`` lives in its own module and takes the helpers above as arguments
+register_tune(
+    recommend_app,
+    ratings_arg=_RATINGS,
+    hints=HINTS,
+    setup_group=_Setup,
+    show_progress=_show_progress,
+)

@@ -15,18 +15,8 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from linml.cli._common import (
-    _stderr_is_terminal,
-    check_output_path,
-    console,
-    emit_json,
-    escape,
-    fail,
-    friendly_errors,
-    json_option,
-    quiet_option,
-    say,
-)
+from linml.cli import _common as ui
+from linml.cli._common import console
 
 __all__ = ["parse_grid", "register", "register_tune"]
 
@@ -60,7 +50,7 @@ def parse_grid(specs: list[str] | None, model: str, valid: list[str]) -> dict[st
     dimension is called that, as ``--rank`` does. Bad syntax, an unknown name or a repeated name exits with one line.
     """
     if not specs:
-        fail(
+        ui.fail(
             "give at least one --grid name=v1,v2,… (e.g. --grid rank=8,16,32 --grid reg=0.01,0.1)."
         )
     grid: dict[str, list[Any]] = {}
@@ -69,7 +59,7 @@ def parse_grid(specs: list[str] | None, model: str, valid: list[str]) -> dict[st
         name = name.strip().replace("-", "_")
         items = [v.strip() for v in values.split(",")]
         if not sep or not name or not values.strip() or any(v == "" for v in items):
-            fail(
+            ui.fail(
                 f"--grid {spec!r} must look like name=v1,v2,… with no empty value "
                 "(e.g. --grid rank=8,16,32)."
             )
@@ -77,9 +67,11 @@ def parse_grid(specs: list[str] | None, model: str, valid: list[str]) -> dict[st
         if name == "rank" and "rank" not in names and "factors" in names:
             name = "factors"  # --rank sets ImplicitALS's factors
         if name not in names:
-            fail(f"--grid {spec!r}: no parameter {name!r}; the parameters are {', '.join(names)}.")
+            ui.fail(
+                f"--grid {spec!r}: no parameter {name!r}; the parameters are {', '.join(names)}."
+            )
         if name in grid:
-            fail(f"--grid names {name!r} twice; give all its values in one --grid.")
+            ui.fail(f"--grid names {name!r} twice; give all its values in one --grid.")
         grid[name] = [_value(v) for v in items]
     return grid
 
@@ -88,28 +80,26 @@ def _shown(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def register_tune(recommend_app: typer.Typer) -> None:
-    """Add ``tune`` to ``linml recommend``."""
-    from linml.cli.cmd_recommend import (
-        _ALPHA,
-        _DUP,
-        _ITEM,
-        _ITER,
-        _MODEL,
-        _RANK,
-        _RATING,
-        _RATINGS,
-        _REG,
-        _SEED,
-        _SOLVER,
-        _USER,
-        HINTS,
-        _build,
-        _load,
-    )
+def register_tune(
+    recommend_app: typer.Typer,
+    *,
+    ratings_arg: Any,
+    hints: ui.Hints,
+    setup_group: type[ui.OptionGroup],
+    show_progress: Any,
+) -> None:
+    """Add ``tune`` to ``linml recommend``.
+
+    ``cmd_recommend`` passes its own pieces in — the ratings argument, error hints, the
+    option group that builds the model and loads the ratings, and the progress rule — so
+    this module never imports ``cmd_recommend`` (no import cycle) and every ``recommend``
+    command reads its options the same way.
+    """
+    _RATINGS, HINTS, _Setup, _show_progress = ratings_arg, hints, setup_group, show_progress
 
     @recommend_app.command("tune")
-    @friendly_errors(hints=HINTS)
+    @ui.friendly_errors(hints=HINTS)
+    @ui.grouped
     def tune(
         ratings: Path = _RATINGS,
         grid: list[str] = typer.Option(
@@ -135,31 +125,21 @@ def register_tune(recommend_app: typer.Typer) -> None:
         n_jobs: int = typer.Option(
             None, "--n-jobs", help="Fits run in parallel processes (default: one at a time)."
         ),
-        model: str = _MODEL,
-        rank: int = _RANK,
-        reg: float = _REG,
-        n_iter: int | None = _ITER,
-        alpha: float = _ALPHA,
-        solver: str = _SOLVER,
-        seed: int = _SEED,
-        user_col: str = _USER,
-        item_col: str = _ITEM,
-        rating_col: str = _RATING,
-        duplicates: str = _DUP,
-        as_json: bool = json_option(),
-        quiet: bool = quiet_option(),
+        setup: _Setup = _Setup,
+        as_json: bool = ui.json_option(),
+        quiet: bool = ui.quiet_option(),
     ) -> None:
         """Grid search by cross-validation: every --grid setting is fitted on the same
         --folds folds; the table shows mean ± std per metric, best row highlighted.
 
         Example: [bold]linml recommend tune ratings.csv --grid rank=8,16,32 --grid reg=0.01,0.1[/]
         """
-        check_output_path(out, "--out")
+        ui.check_output_path(out, "--out")
         from linml.recommend import GridSearchCV
 
-        estimator = _build(model, rank, reg, n_iter, alpha, solver, seed)
-        param_grid = parse_grid(grid, model, sorted(estimator.get_params(deep=False)))
-        inter = _load(ratings, user_col, item_col, rating_col, duplicates, model != "als")
+        estimator = setup.build()
+        param_grid = parse_grid(grid, setup.model, sorted(estimator.get_params(deep=False)))
+        inter = setup.load(ratings)
         search = GridSearchCV(
             estimator,
             param_grid,
@@ -167,23 +147,23 @@ def register_tune(recommend_app: typer.Typer) -> None:
             metric=list(metric) if metric else None,
             refit=out is not None,
             n_jobs=n_jobs,
-            random_state=seed,
-            verbose=not (quiet or as_json) and _stderr_is_terminal(),
+            random_state=setup.seed,
+            verbose=_show_progress(None, quiet, as_json),
         )
         search.fit(inter)
         if out is not None:
             from linml.io import save
 
             save(search.best_estimator_, out)
-            say(f"wrote {out}", as_json=as_json)
+            ui.say(f"wrote {out}", as_json=as_json)
         table = search.results_table()
         names = list(param_grid)
         rank_col = f"rank_test_{search.metric_}"
         if as_json:
-            emit_json(
+            ui.emit_json(
                 {
                     "command": "recommend tune",
-                    "model": model,
+                    "model": setup.model,
                     "estimator": type(estimator).__name__,
                     "folds": search.n_splits_,
                     "metric": search.metric_,
@@ -213,25 +193,25 @@ def register_tune(recommend_app: typer.Typer) -> None:
             return
         better = "lower" if search.metric_ in ("rmse", "mae") else "higher"
         view = Table(
-            title=escape(
+            title=ui.escape(
                 f"{type(estimator).__name__}: {len(table)} settings × {search.n_splits_} folds "
                 f"({search.metric_}, {better} is better)"
             )
         )
         view.add_column("#", justify="right")
         for name in names:
-            view.add_column(escape(name), justify="right")
+            view.add_column(ui.escape(name), justify="right")
         for m in search.metrics_:
-            view.add_column(escape(f"{m} (mean ± std)"), justify="right")
+            view.add_column(ui.escape(f"{m} (mean ± std)"), justify="right")
         view.add_column("fit s", justify="right")
         for index, row in table.iterrows():
             cells = [str(int(row[rank_col]))]
-            cells += [escape(_shown(row[n])) for n in names]
+            cells += [ui.escape(_shown(row[n])) for n in names]
             cells += [f"{row[f'{m}_mean']:.4f} ± {row[f'{m}_std']:.4f}" for m in search.metrics_]
             cells.append(f"{row['fit_time']:.2f}")
             view.add_row(*cells, style="bold green" if index == search.best_index_ else None)
         console.print(view)
         best = ", ".join(f"{n}={_shown(v)}" for n, v in search.best_params_.items())
         console.print(
-            escape(f"best: {best} ({search.metric_} {search.best_score_:.4f})"), highlight=False
+            ui.escape(f"best: {best} ({search.metric_} {search.best_score_:.4f})"), highlight=False
         )

@@ -8,24 +8,8 @@ from typing import Any
 import typer
 from rich.table import Table
 
+from linml.cli import _common as ui
 from linml.cli import _table
-from linml.cli._common import (
-    MAX_ROWS,
-    Hints,
-    check_output_path,
-    console,
-    emit_json,
-    escape,
-    fail,
-    fitting,
-    friendly_errors,
-    json_option,
-    print_more,
-    progress,
-    quiet_option,
-    reword_explanation,
-    say,
-)
 from linml.cli._models import (
     OLS_SOLVERS,
     REGRESSORS,
@@ -36,7 +20,7 @@ from linml.cli._models import (
 )
 
 #: the library's suggestions, said in regress's flags
-HINTS = Hints(
+HINTS = ui.Hints(
     flags={
         "solver": "--solver",
         "method": "--solver",
@@ -62,9 +46,9 @@ def _parse_alphas(text: str) -> list[float]:
     try:
         values = [float(v) for v in text.split(",") if v.strip()]
     except ValueError:
-        fail(f"--alphas={text!r} must be comma-separated numbers, e.g. 0.1,1,10.")
+        ui.fail(f"--alphas={text!r} must be comma-separated numbers, e.g. 0.1,1,10.")
     if not values:
-        fail(f"--alphas={text!r} holds no numbers; e.g. 0.1,1,10.")
+        ui.fail(f"--alphas={text!r} holds no numbers; e.g. 0.1,1,10.")
     return values
 
 
@@ -86,20 +70,55 @@ def _scores(y: Any, pred: Any) -> dict[str, float]:
 STREAMING = ("ols", "ridge")
 
 
-def _streamed_refusals(model: str, options: dict[str, Any]) -> str | None:
-    """Why these options cannot be used with a streamed (Parquet directory / glob) FILE."""
+def _write_coefficients(path: Path, names: list[str], coef: Any, intercept: float) -> None:
+    """``--coef-out``: every coefficient and the intercept as CSV (feature, coef), atomically."""
+    import pandas as pd
+
+    from linml.io import atomic_write
+
+    table = pd.DataFrame({"feature": [*names, "(intercept)"], "coef": [*coef, intercept]})
+    with atomic_write(path, "w") as handle:
+        table.to_csv(handle, index=False)
+
+
+def _print_coefficients(
+    model: str, rows: str, names: list[str], coef: Any, intercept: float
+) -> None:
+    """The coefficient table (the :data:`MAX_ROWS` largest ``|coef|`` when there are more),
+    titled ``{model} coefficients ({rows}…)``."""
+    import numpy as np
+
+    p = len(names)
+    wide = p > ui.MAX_ROWS
+    order = np.argsort(-np.abs(coef), kind="stable")[: ui.MAX_ROWS] if wide else np.arange(p)
+    shown = f", the {ui.MAX_ROWS} largest |coef| of {p}" if wide else ""
+    coefs = Table(title=ui.escape(f"{model} coefficients ({rows}{shown})"))
+    coefs.add_column("feature")
+    coefs.add_column("coef", justify="right")
+    for j in order:
+        coefs.add_row(ui.escape(names[j]), f"{coef[j]:.6g}")
+    coefs.add_row("[italic]intercept[/]", f"{intercept:.6g}")
+    ui.console.print(coefs)
+    if wide:
+        ui.print_more(p - ui.MAX_ROWS, "--coef-out FILE / --json")
+
+
+def _streamed_refusals(
+    model: str,
+    columns: _table.Columns,
+    *,
+    standardize: bool,
+    out: Path | None,
+    save: Path | None,
+) -> str | None:
+    """Why this model or these options cannot be used with a streamed (Parquet directory /
+    glob) FILE."""
     if model not in STREAMING:
         return (
             f"--model {model} cannot stream; a Parquet directory or glob is fitted block by "
             f"block by partial_fit, which {' and '.join(STREAMING)} have: use --model ols or ridge."
         )
-    used = [flag for flag, value in options.items() if value]
-    if used:
-        return (
-            f"{', '.join(used)} need(s) the whole table in memory and cannot be used with a "
-            "streamed Parquet directory or glob; leave them out (or read one file)."
-        )
-    return None
+    return _table.in_memory_refusal(columns, standardize=standardize, out=out, save=save)
 
 
 def _stream_regress(
@@ -120,11 +139,9 @@ def _stream_regress(
     ``Σ (y - ȳ)²``, so the scores are exact too; memory stays one block throughout.
     """
     import numpy as np
-    import pandas as pd
 
     from linml.diagnose.explain import explain
     from linml.diagnose.render import explanation_renderable
-    from linml.io import atomic_write
 
     estimator = REGRESSORS[model].build({**opts, "seed": 0})
     n_seen = n_blocks = 0
@@ -133,7 +150,7 @@ def _stream_regress(
         message = (
             f"streaming {model}: {n_blocks} blocks done, {n_seen:,} of {stream.n_rows:,} rows …"
         )
-        with progress(message, quiet=quiet or as_json):
+        with ui.progress(message, quiet=quiet or as_json):
             estimator.partial_fit(X_b, y_b)
         n_seen += X_b.shape[0]
         n_blocks += 1
@@ -154,17 +171,15 @@ def _stream_regress(
     names = list(stream.features)
     coef = np.ravel(estimator.coef_).astype(np.float64)
     intercept = float(np.ravel(estimator.intercept_)[0])
-    expl = reword_explanation(explain(estimator), HINTS)
+    expl = ui.reword_explanation(explain(estimator), HINTS)
     streamed = f"streamed {n_seen} rows in {n_blocks} blocks from {len(stream.files)} file(s)"
     if coef_out is not None:
-        table = pd.DataFrame({"feature": [*names, "(intercept)"], "coef": [*coef, intercept]})
-        with atomic_write(coef_out, "w") as handle:
-            table.to_csv(handle, index=False)
+        _write_coefficients(coef_out, names, coef, intercept)
     if as_json:
-        say(streamed, as_json=True)
+        ui.say(streamed, as_json=True)
         if coef_out is not None:
-            say(f"wrote {coef_out}", as_json=True)
-        emit_json(
+            ui.say(f"wrote {coef_out}", as_json=True)
+        ui.emit_json(
             {
                 "command": "regress",
                 "file": str(file),
@@ -185,35 +200,24 @@ def _stream_regress(
             }
         )
         return
-    say(streamed)
+    ui.say(streamed)
     if coef_out is not None:
-        say(f"wrote {coef_out}")
-    p = len(names)
-    wide = p > MAX_ROWS
-    order = np.argsort(-np.abs(coef), kind="stable")[:MAX_ROWS] if wide else np.arange(p)
-    shown = f", the {MAX_ROWS} largest |coef| of {p}" if wide else ""
-    coefs = Table(title=escape(f"{model} coefficients ({n_seen} streamed rows{shown})"))
-    coefs.add_column("feature")
-    coefs.add_column("coef", justify="right")
-    for j in order:
-        coefs.add_row(escape(names[j]), f"{coef[j]:.6g}")
-    coefs.add_row("[italic]intercept[/]", f"{intercept:.6g}")
-    console.print(coefs)
-    if wide:
-        print_more(p - MAX_ROWS, "--coef-out FILE / --json")
+        ui.say(f"wrote {coef_out}")
+    _print_coefficients(model, f"{n_seen} streamed rows", names, coef, intercept)
     table = Table(title=f"scores on the training rows ({n_seen} rows, streamed: no held-out split)")
     table.add_column("")
     for name in ("R²", "RMSE", "MAE"):
         table.add_column(name, justify="right")
     table.add_row(model, f"{scores['r2']:.4f}", f"{scores['rmse']:.4g}", f"{scores['mae']:.4g}")
     table.add_row("baseline: training mean", f"{baseline['r2']:.4f}", f"{baseline['rmse']:.4g}", "")
-    console.print(table)
-    console.print(explanation_renderable(expl))
+    ui.console.print(table)
+    ui.console.print(explanation_renderable(expl))
 
 
 def register(app: typer.Typer) -> None:
     @app.command()
-    @friendly_errors(hints=HINTS)
+    @ui.friendly_errors(hints=HINTS)
+    @ui.grouped
     def regress(
         file: Path = typer.Argument(
             ...,
@@ -254,16 +258,11 @@ def register(app: typer.Typer) -> None:
         save: Path = _table.SAVE,
         test_size: float = typer.Option(0.2, "--test-size", help="Held-out share in [0, 1)."),
         seed: int = typer.Option(0, "--seed", help="Seed of the train/test split."),
-        sep: str = _table.SEP,
-        header: bool = _table.HEADER,
-        decimal: str = _table.DECIMAL,
-        drop: list[str] = _table.DROP,
-        features: list[str] = _table.FEATURES,
-        categorical: list[str] = _table.CATEGORICAL,
-        missing: str = _table.MISSING,
+        reading: _table.Reading = _table.Reading,
+        columns: _table.Columns = _table.Columns,
         block_rows: int = _table.BLOCK_ROWS,
-        as_json: bool = json_option(),
-        quiet: bool = quiet_option(),
+        as_json: bool = ui.json_option(),
+        quiet: bool = ui.quiet_option(),
     ) -> None:
         """Fit a linear regressor on FILE; print coefficients, held-out R²/RMSE/MAE against the
         mean-only baseline, and its linear algebra.
@@ -282,9 +281,9 @@ def register(app: typer.Typer) -> None:
         Example: [bold]linml regress diabetes.csv --target progression --model ridgecv --alphas 0.01,0.1,1[/]
         """
         if model not in REGRESSORS:
-            fail(unknown_model(REGRESSORS, model))
+            ui.fail(unknown_model(REGRESSORS, model))
         if not 0.0 <= test_size < 1.0:
-            fail(
+            ui.fail(
                 f"--test-size={test_size} must be in [0, 1), e.g. 0.2 (0 scores on the training rows)."
             )
         opts = {
@@ -296,26 +295,23 @@ def register(app: typer.Typer) -> None:
         }
         misplaced = misplaced_options(REGRESSORS, model, opts)
         if misplaced:
-            fail(misplaced)
-        check_output_path(out, "--out")
-        check_output_path(coef_out, "--coef-out")
-        check_output_path(save, "--save", (".npz",))
+            ui.fail(misplaced)
+        ui.check_output_path(out, "--out")
+        ui.check_output_path(coef_out, "--coef-out")
+        ui.check_output_path(save, "--save", (".npz",))
 
         if _table.is_streamed(file):
             refusal = _streamed_refusals(
-                model,
-                {
-                    "--standardize": standardize,
-                    "--categorical": _table.names(categorical),
-                    "--out": out,
-                    "--save": save,
-                    "--missing drop": missing == "drop",
-                },
+                model, columns, standardize=standardize, out=out, save=save
             )
             if refusal:
-                fail(refusal)
+                ui.fail(refusal)
             stream = _table.parquet_stream(
-                file, target, drop=drop, features=features, block_rows=block_rows
+                file,
+                target,
+                drop=columns.drop,
+                features=columns.features,
+                block_rows=block_rows,
             )
             _stream_regress(
                 file, target, model, opts, stream, coef_out=coef_out, as_json=as_json, quiet=quiet
@@ -330,13 +326,10 @@ def register(app: typer.Typer) -> None:
         from linml.io import atomic_write
 
         prep = _table.prepared(
-            _table.read(file, sep, header, decimal),
+            _table.read(file, reading),
             target,
             task="regress",
-            drop=drop,
-            features=features,
-            categorical=categorical,
-            missing=missing,
+            columns=columns,
             standardize=standardize,
             drop_first=model == "ols",
         )
@@ -344,15 +337,15 @@ def register(app: typer.Typer) -> None:
         n = X.shape[0]
         n_test = round(test_size * n)
         if test_size > 0 and (n_test < 1 or n - n_test < 2):
-            fail(
+            ui.fail(
                 f"--test-size={test_size} leaves {n - n_test} training and {n_test} test rows of {n}; need ≥ 2 and ≥ 1."
             )
         perm = np.random.default_rng(seed).permutation(n)
         test_idx, train_idx = (perm[:n_test], perm[n_test:]) if n_test else (perm, perm)
         if not as_json:
-            _table.print_roles(prep, console)
+            _table.print_roles(prep, ui.console)
         pipeline = prep.pipeline(REGRESSORS[model].build({**opts, "seed": seed}))
-        with progress(fitting(model, (len(train_idx), X.shape[1])), quiet=quiet or as_json):
+        with ui.progress(ui.fitting(model, (len(train_idx), X.shape[1])), quiet=quiet or as_json):
             pipeline.fit(X.iloc[train_idx], y[train_idx])
         estimator = pipeline[-1]
         names = [str(c) for c in pipeline[0].get_feature_names_out()]
@@ -365,7 +358,7 @@ def register(app: typer.Typer) -> None:
         scores = _scores(y[test_idx], pred[test_idx])
         train_mean = float(y[train_idx].mean())
         baseline = _scores(y[test_idx], np.full(len(test_idx), train_mean))
-        expl = reword_explanation(explain(estimator), HINTS)
+        expl = ui.reword_explanation(explain(estimator), HINTS)
 
         if out is not None:
             split = np.full(n, "train", dtype=object)
@@ -375,15 +368,13 @@ def register(app: typer.Typer) -> None:
             )
             with atomic_write(out, "w") as handle:
                 frame.to_csv(handle, index=False)
-            say(f"wrote {out}", as_json=as_json)
+            ui.say(f"wrote {out}", as_json=as_json)
         if coef_out is not None:
-            table = pd.DataFrame({"feature": [*names, "(intercept)"], "coef": [*coef, intercept]})
-            with atomic_write(coef_out, "w") as handle:
-                table.to_csv(handle, index=False)
-            say(f"wrote {coef_out}", as_json=as_json)
+            _write_coefficients(coef_out, names, coef, intercept)
+            ui.say(f"wrote {coef_out}", as_json=as_json)
 
         if as_json:
-            emit_json(
+            ui.emit_json(
                 {
                     "command": "regress",
                     "file": str(file),
@@ -405,21 +396,8 @@ def register(app: typer.Typer) -> None:
             )
             return
 
-        wide = p > MAX_ROWS
-        order = np.argsort(-np.abs(coef), kind="stable")[:MAX_ROWS] if wide else np.arange(p)
         units = ", standardized features" if standardize else ""
-        shown = f", the {MAX_ROWS} largest |coef| of {p}" if wide else ""
-        coefs = Table(
-            title=escape(f"{model} coefficients ({len(train_idx)} training rows{units}{shown})")
-        )
-        coefs.add_column("feature")
-        coefs.add_column("coef", justify="right")
-        for j in order:
-            coefs.add_row(escape(names[j]), f"{coef[j]:.6g}")
-        coefs.add_row("[italic]intercept[/]", f"{intercept:.6g}")
-        console.print(coefs)
-        if wide:
-            print_more(p - MAX_ROWS, "--coef-out FILE / --json")
+        _print_coefficients(model, f"{len(train_idx)} training rows{units}", names, coef, intercept)
 
         where = f"held-out split ({len(test_idx)} rows)" if n_test else "training rows (no split)"
         table = Table(title=f"scores on the {where}")
@@ -428,5 +406,5 @@ def register(app: typer.Typer) -> None:
             table.add_column(name, justify="right")
         for label, s in ((model, scores), ("baseline: training mean", baseline)):
             table.add_row(label, f"{s['r2']:.4f}", f"{s['rmse']:.4g}", f"{s['mae']:.4g}")
-        console.print(table)
-        console.print(explanation_renderable(expl))
+        ui.console.print(table)
+        ui.console.print(explanation_renderable(expl))

@@ -7,17 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from linml.cli._common import (
-    check_output_path,
-    console,
-    emit_json,
-    escape,
-    fail,
-    friendly_errors,
-    json_option,
-    max_load_option,
-    say,
-)
+from linml.cli import _common as ui
 
 EMBEDDERS = ("lsa", "minilm")
 #: characters of a document a result shows unless --full
@@ -37,20 +27,20 @@ def _kind(path: Path) -> str:
     from linml.io import open_npz
 
     if not path.is_file():
-        fail(f"no such file: {path}")
+        ui.fail(f"no such file: {path}")
     try:
         with open_npz(path, what="linml search index", allowed=lambda key: True) as npz:
             meta = npz.json("meta") if "meta" in npz.keys else None
     except LinmlInputError as e:
         reason = str(e).removeprefix(f"cannot load {str(path)!r}: ")
-        fail(f"{path} is not a linml search index ({reason})")
+        ui.fail(f"{path} is not a linml search index ({reason})")
     if not isinstance(meta, dict):
-        fail(f"{path} is not a linml search index.")
+        ui.fail(f"{path} is not a linml search index.")
     return str(meta.get("kind", ""))
 
 
 @search_app.command("build")
-@friendly_errors
+@ui.friendly_errors
 def build(
     source: Path = typer.Argument(..., help="DOCS.txt (one document per line) or VECTORS.npy."),
     out: Path = typer.Option(..., "--out", "-o", help="Index file to write (.npz)."),
@@ -66,8 +56,8 @@ def build(
 ) -> None:
     """Build an index. Example: [bold]linml search build docs.txt --out docs.npz[/]"""
     if not source.is_file():
-        fail(f"no such file: {source}")
-    check_output_path(out, "--out")
+        ui.fail(f"no such file: {source}")
+    ui.check_output_path(out, "--out")
 
     import numpy as np
 
@@ -77,22 +67,24 @@ def build(
         try:
             vectors = np.load(source, allow_pickle=False)
         except ValueError as e:
-            fail(f"cannot read {source}: {e}")
+            ui.fail(f"cannot read {source}: {e}")
         EmbeddingIndex(metric).add(vectors.astype(np.float32)).save(out)
-        say(
+        ui.say(
             f"indexed {vectors.shape[0]} vectors of dimension {vectors.shape[1]} ({metric}); wrote {out}"
         )
         return
     try:
         lines = [line.strip() for line in source.read_text(encoding="utf-8").splitlines()]
     except UnicodeDecodeError as e:
-        fail(f"cannot read {source} as UTF-8 text: {e}")
+        ui.fail(f"cannot read {source} as UTF-8 text: {e}")
     docs = [line for line in lines if line]
     if not docs:
-        fail(f"{source} holds no documents (one per non-empty line).")
+        ui.fail(f"{source} holds no documents (one per non-empty line).")
     search = DocumentSearch(embedder, n_components=components, random_state=seed).fit(docs)
     search.save(out)
-    say(f"indexed {len(docs)} documents ({embedder}, {search.index_.dim} dimensions); wrote {out}")
+    ui.say(
+        f"indexed {len(docs)} documents ({embedder}, {search.index_.dim} dimensions); wrote {out}"
+    )
 
 
 def snippet(document: str, limit: int = SNIPPET_CHARS) -> str:
@@ -111,7 +103,7 @@ def snippet(document: str, limit: int = SNIPPET_CHARS) -> str:
 
 
 @search_app.command("query")
-@friendly_errors
+@ui.friendly_errors
 def query(
     index: Path = typer.Argument(..., help="Index written by `linml search build`."),
     text: str = typer.Argument(..., help="Query text, or the id (row number) of an indexed item."),
@@ -121,8 +113,8 @@ def query(
         "--full",
         help=f"Print each document in full (default: its first {SNIPPET_CHARS} characters).",
     ),
-    max_load_mb: float = max_load_option(),
-    as_json: bool = json_option(),
+    max_load_mb: float = ui.max_load_option(),
+    as_json: bool = ui.json_option(),
 ) -> None:
     """Top-k most similar items. Example: [bold]linml search query docs.npz "young cats" -k 3[/]
 
@@ -145,14 +137,14 @@ def query(
     elif kind == "linml.EmbeddingIndex":
         ix = EmbeddingIndex.load(index, max_load_mb=max_load_mb)
         if not text.lstrip("-").isdigit():
-            fail("a vector index is queried by the id (row number) of an indexed vector.")
+            ui.fail("a vector index is queried by the id (row number) of an indexed vector.")
         item = int(text)
         result = ix.search(ix.get([item]), k=min(k, len(ix) - 1), exclude=[[item]])
         results = [{"id": i, "score": float(s)} for i, s in zip(result.ids[0], result.scores[0])]
     else:
-        fail(f"{index} is not a linml search index.")
+        ui.fail(f"{index} is not a linml search index.")
     if as_json:
-        emit_json(
+        ui.emit_json(
             {
                 "command": "search query",
                 "index": str(index),
@@ -166,26 +158,26 @@ def query(
         return
     if full and kind == "linml.DocumentSearch":
         # whole documents do not go in a table: a header line per hit, then the text as is
-        console.print(escape(f"top {k} for {text!r}"), highlight=False, soft_wrap=True)
+        ui.console.print(ui.escape(f"top {k} for {text!r}"), highlight=False, soft_wrap=True)
         for hit, n_chars in zip(results, lengths):
-            console.print(
-                escape(f"── id {hit['id']} · score {hit['score']:.4f} · {n_chars:,} characters"),
+            ui.console.print(
+                ui.escape(f"── id {hit['id']} · score {hit['score']:.4f} · {n_chars:,} characters"),
                 highlight=False,
                 soft_wrap=True,
             )
-            console.print(str(hit["document"]), markup=False, highlight=False, soft_wrap=True)
+            ui.console.print(str(hit["document"]), markup=False, highlight=False, soft_wrap=True)
         return
-    table = Table(title=escape(f"top {k} for {text!r}"))
+    table = Table(title=ui.escape(f"top {k} for {text!r}"))
     table.add_column("id", justify="right")
     table.add_column("score", justify="right")
     if kind == "linml.DocumentSearch":
         table.add_column("document")
     for hit in results:
-        row = [escape(str(hit["id"])), f"{hit['score']:.4f}"]
+        row = [ui.escape(str(hit["id"])), f"{hit['score']:.4f}"]
         if "document" in hit:
-            row.append(escape(str(hit["document"])))
+            row.append(ui.escape(str(hit["document"])))
         table.add_row(*row)
-    console.print(table)
+    ui.console.print(table)
 
 
 def register(app: typer.Typer) -> None:

@@ -8,12 +8,12 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from linml.cli._common import console, escape, fail, friendly_errors, say
+from linml.cli import _common as ui
 
 
 def register(app: typer.Typer) -> None:
     @app.command()
-    @friendly_errors
+    @ui.friendly_errors
     def tour(
         out: Path = typer.Option(Path("linml-tour"), "--out", "-o", help="Output directory."),
         chapter: list[str] = typer.Option(
@@ -30,26 +30,26 @@ def register(app: typer.Typer) -> None:
         chapters = discover_chapters()
         if list_only:
             for c in chapters:
-                console.print(escape(f"{c.slug:24s} {c.title}"), highlight=False)
+                ui.console.print(ui.escape(f"{c.slug:24s} {c.title}"), highlight=False)
             return
         if chapter:
             known = {c.slug for c in chapters}
             unknown = [s for s in chapter if s not in known]
             if unknown:
-                fail(f"unknown chapter(s) {', '.join(unknown)}; see `linml tour --list`.")
+                ui.fail(f"unknown chapter(s) {', '.join(unknown)}; see `linml tour --list`.")
             chapters = [c for c in chapters if c.slug in set(chapter)]
         with Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
             TextColumn("{task.completed}/{task.total}"),
             TimeElapsedColumn(),
-            console=console,
+            console=ui.console,
             transient=True,
         ) as progress:
             task = progress.add_task("tour", total=len(chapters))
             results = run_tour(
                 chapters,
-                on_start=lambda c: progress.update(task, description=escape(c.title)),
+                on_start=lambda c: progress.update(task, description=ui.escape(c.title)),
                 on_done=lambda c, r: progress.advance(task),
             )
             progress.update(task, description="writing HTML")
@@ -64,8 +64,8 @@ def register(app: typer.Typer) -> None:
             verdict = (
                 "[green]reproduced[/]"
                 if r.passed
-                else f"[red]{escape(r.error or 'not reproduced')}[/]"
+                else f"[red]{ui.escape(r.error or 'not reproduced')}[/]"
             )
-            table.add_row(escape(c.title), f"{ok}/{len(r.claims)}", verdict, f"{r.seconds:.1f}s")
-        console.print(table)
-        say(f"wrote {path}")
+            table.add_row(ui.escape(c.title), f"{ok}/{len(r.claims)}", verdict, f"{r.seconds:.1f}s")
+        ui.console.print(table)
+        ui.say(f"wrote {path}")

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 import scipy.linalg as sla
+from sklearn.utils.validation import check_is_fitted
 
 from linml._base import Explanation
 from linml._dask import (
@@ -43,8 +44,10 @@ from linml.linalg.gram_stats import GramStats
 __all__ = [
     "CANCELLATION_LIMIT",
     "GramProblem",
+    "LinearPredictorMixin",
     "accumulate_block",
     "add_dask_fact",
+    "add_partial_fit_fact",
     "center",
     "centered_gram",
     "check_partial_block",
@@ -60,6 +63,7 @@ __all__ = [
     "ridge_alpha_for_condition",
     "safe_scales",
     "solve_triangular_lstsq",
+    "start_fit",
 ]
 
 #: Largest cancellation factor max_j (XᵀX)_jj / (XcᵀXc)_jj accepted for the copy-free Gram.
@@ -396,6 +400,42 @@ def predict_dask(estimator: Any, X: Any) -> Any:
     )
 
 
+class LinearPredictorMixin:
+    """``predict`` on NumPy or dask ``X`` and the multi-output tags of a least-squares model.
+
+    Mixed in (before :class:`~sklearn.base.RegressorMixin`) by LinearRegression, Ridge and
+    RidgeCV, whose ``fit`` sets ``coef_`` (p,) or (k, p) and ``intercept_``.
+    """
+
+    def predict(self, X: Any) -> np.ndarray:
+        """``ŷ = X βᵀ + b₀``; shape (n_samples,) or (n_samples, n_targets).
+
+        A dask ``X`` gives a lazy dask array with ``X``'s row chunks.
+        """
+        check_is_fitted(self)
+        if is_dask_collection(X):
+            return predict_dask(self, X)
+        X = validate_data(self, X, reset=False)
+        return X @ self.coef_.T + self.intercept_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = True
+        return tags
+
+
+def start_fit(estimator: Any) -> None:
+    """Open ``fit`` of an estimator that has ``partial_fit``: check parameters, forget old rows.
+
+    ``fit`` starts over: the running :class:`GramStats` of earlier ``partial_fit`` calls are
+    discarded and ``n_samples_seen_`` is reset to None (``partial_fit`` accumulates afresh).
+    """
+    estimator._check_params()
+    estimator._partial_stats = None
+    estimator.n_samples_seen_ = None
+
+
 def check_partial_block(estimator: Any, X: np.ndarray, Y: np.ndarray, first: bool) -> None:
     """Blocks after the first must have the same features and targets (clear error if not)."""
     if first:
@@ -456,4 +496,14 @@ def add_dask_fact(expl: Explanation, line: str | None) -> None:
             line,
             "fitted from per-block sufficient statistics merged by Chan's update; the "
             "attributes are plain NumPy",
+        )
+
+
+def add_partial_fit_fact(expl: Explanation, n_samples_seen: int | None) -> None:
+    """The 'partial_fit' fact: how many rows the streamed statistics hold (none after ``fit``)."""
+    if n_samples_seen is not None:
+        expl.add(
+            "partial_fit",
+            f"{n_samples_seen} rows streamed",
+            "coefficients solved from the merged centered Gram of all blocks so far",
         )

@@ -25,6 +25,7 @@ from linml._validation import (
     check_array,
     check_finite,
     check_same_length,
+    validate_data,
     validate_params,
 )
 from linml.exceptions import LinmlInputError
@@ -51,6 +52,31 @@ class PathResult(NamedTuple):
     dual_gaps: np.ndarray
     n_iters: np.ndarray
     intercepts: np.ndarray
+
+
+def validate_cd_data(estimator: Any, X: Any, y: Any, *, multi_output: bool) -> tuple[Any, Any]:
+    """``validate_data`` for the coordinate-descent estimators; returns ``(X, y)``.
+
+    X comes back as CSC (sparse) or Fortran-ordered floats (dense), the layouts the kernels
+    read by column. NaN/inf in dense X is caught later by the column-statistics pass of
+    :func:`prepare_targets`, which reads X anyway — one pass over memory instead of two;
+    sparse X and y are checked here.
+    """
+    X, y = validate_data(
+        estimator,
+        X,
+        y,
+        accept_sparse="csc",
+        order="F",
+        dtype=FLOAT_DTYPES,
+        y_numeric=True,
+        multi_output=multi_output,
+        allow_nonfinite=True,
+    )
+    if sp.issparse(X):
+        check_finite(X, "X")
+    check_finite(y, "y")
+    return X, y
 
 
 def prepare_targets(
@@ -309,6 +335,8 @@ def check_alphas(alphas: Any) -> bool:
     return False
 
 
+# enet_path's keywords less l1_ratio, written out (not **kwargs) so that help() and inspect
+# show lasso_path's own parameters and a misspelt keyword fails at the call.
 def lasso_path(
     X: Any,
     y: Any,

@@ -12,17 +12,16 @@ import warnings
 from typing import Any, ClassVar
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted
 
 from linml._base import Explanation, LinmlEstimator
-from linml._validation import FLOAT_DTYPES, Interval, Options, check_finite, validate_data
+from linml._validation import FLOAT_DTYPES, Interval, Options, validate_data
 from linml.linear_model import _cd_kernels as K
 from linml.linear_model._cd_solver import CDSolver, Design
-from linml.linear_model._path import alpha_max_from_xty, prepare_targets
+from linml.linear_model._path import alpha_max_from_xty, prepare_targets, validate_cd_data
 
 __all__ = ["ElasticNet"]
 
@@ -53,8 +52,12 @@ class ElasticNet(RegressorMixin, LinmlEstimator):
         inside the kernels and sparse X through the column means — X is never copied or
         densified.
     precompute : bool or "auto", default="auto"
-        Work on the Gram matrix X̃ᵀX̃ (one GEMM; then each coordinate update costs O(p)
-        instead of O(n)). "auto": when X is dense and n ≥ 2p with p ≤ 4096.
+        Work on the Gram matrix X̃ᵀX̃ (one n·p² GEMM; then each coordinate update costs
+        O(p) instead of O(n)). "auto": for dense X with n ≥ 2p and p ≤ 4096, start on X
+        and build X̃ᵀX̃ only once coordinate descent has done n·p²/16 column entries of
+        work — an easy fit (few epochs) never pays for the GEMM, a hard one pays at most
+        about twice the faster of the two routes. ``solver_stats_["mode"]`` says which
+        route finished the fit.
     max_iter : int >= 1, default=1000
         Maximum number of coordinate-descent epochs (passes over the current working set,
         plus one per outer gradient pass), summed over working sets; per target.
@@ -170,22 +173,7 @@ class ElasticNet(RegressorMixin, LinmlEstimator):
         """
         self._check_params()
         rho = self._rho()
-        # NaN/inf in dense X is caught by the column-statistics pass (prepare_targets),
-        # which reads X anyway — one pass over memory instead of two.
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse="csc",
-            order="F",
-            dtype=FLOAT_DTYPES,
-            y_numeric=True,
-            multi_output=True,
-            allow_nonfinite=True,
-        )
-        if sp.issparse(X):
-            check_finite(X, "X")
-        check_finite(y, "y")
+        X, y = validate_cd_data(self, X, y, multi_output=True)
         if self.alpha == 0:
             warnings.warn(
                 f"{type(self).__name__}: alpha=0 is ordinary least squares, which coordinate "

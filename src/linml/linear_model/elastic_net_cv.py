@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import numpy as np
-import scipy.sparse as sp
 from joblib import Parallel, delayed
 from sklearn.base import RegressorMixin
 from sklearn.model_selection import check_cv
@@ -13,7 +12,7 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted
 
 from linml._base import Explanation, LinmlEstimator
-from linml._validation import FLOAT_DTYPES, Interval, Options, check_finite, validate_data
+from linml._validation import FLOAT_DTYPES, Interval, Options, validate_data
 from linml.exceptions import LinmlInputError
 from linml.linear_model._path import (
     alpha_max_from_xty,
@@ -21,6 +20,7 @@ from linml.linear_model._path import (
     geometric_grid,
     path_on_design,
     prepare_targets,
+    validate_cd_data,
 )
 from linml.linear_model.elastic_net import ElasticNet
 
@@ -136,19 +136,7 @@ class ElasticNetCV(RegressorMixin, LinmlEstimator):
         """
         self._check_params()
         rhos = self._rhos()
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse="csc",
-            order="F",
-            dtype=FLOAT_DTYPES,
-            y_numeric=True,
-            allow_nonfinite=True,
-        )
-        if sp.issparse(X):
-            check_finite(X, "X")
-        check_finite(y, "y")
+        X, y = validate_cd_data(self, X, y, multi_output=False)
         y = np.asarray(y, dtype=np.float64)
         grids = self._grids(X, y, rhos)
         folds = list(check_cv(self.cv).split(X, y))

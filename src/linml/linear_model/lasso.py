@@ -69,13 +69,19 @@ class Lasso(ElasticNet):
         warm_start: bool = False,
         positive: bool = False,
     ) -> None:
-        self.alpha = alpha
-        self.fit_intercept = fit_intercept
-        self.precompute = precompute
-        self.max_iter = max_iter
-        self.tol = tol
-        self.warm_start = warm_start
-        self.positive = positive
+        super().__init__(
+            alpha,
+            l1_ratio=1.0,
+            fit_intercept=fit_intercept,
+            precompute=precompute,
+            max_iter=max_iter,
+            tol=tol,
+            warm_start=warm_start,
+            positive=positive,
+        )
+        # ρ = 1 is fixed by _rho(), not a parameter: keep it out of the instance (get_params,
+        # clone and saved pipelines see exactly the arguments above)
+        del self.l1_ratio
 
     def _rho(self) -> float:
         return 1.0

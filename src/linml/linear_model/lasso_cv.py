@@ -50,6 +50,8 @@ class LassoCV(ElasticNetCV):
         k: v for k, v in ElasticNetCV._param_spec.items() if k != "l1_ratio"
     }
 
+    # ElasticNetCV's parameters less l1_ratio, written out rather than inherited: scikit-learn
+    # reads the parameters from this signature (get_params, clone, grid search).
     def __init__(
         self,
         *,
@@ -63,15 +65,21 @@ class LassoCV(ElasticNetCV):
         positive: bool = False,
         n_jobs: int | None = None,
     ) -> None:
-        self.eps = eps
-        self.alphas = alphas
-        self.cv = cv
-        self.fit_intercept = fit_intercept
-        self.precompute = precompute
-        self.max_iter = max_iter
-        self.tol = tol
-        self.positive = positive
-        self.n_jobs = n_jobs
+        super().__init__(
+            l1_ratio=1.0,
+            eps=eps,
+            alphas=alphas,
+            cv=cv,
+            fit_intercept=fit_intercept,
+            precompute=precompute,
+            max_iter=max_iter,
+            tol=tol,
+            positive=positive,
+            n_jobs=n_jobs,
+        )
+        # ρ = 1 is fixed by _rhos(), not a parameter: keep it out of the instance (get_params,
+        # clone and saved pipelines see exactly the arguments above)
+        del self.l1_ratio
 
     def _rhos(self) -> np.ndarray:
         return np.ones(1)

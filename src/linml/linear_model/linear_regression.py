@@ -20,9 +20,11 @@ from linml.exceptions import LinmlInputError, NumericalWarning
 from linml.linalg import lstsq, lstsq_refined
 from linml.linear_model._least_squares import (
     GramProblem,
+    LinearPredictorMixin,
     accumulate_block,
     add_conditioning_facts,
     add_dask_fact,
+    add_partial_fit_fact,
     centered_gram,
     cholesky_is_safe,
     cond_from_singular_values,
@@ -31,10 +33,10 @@ from linml.linear_model._least_squares import (
     gram_pinv_solve,
     gram_singular_values,
     output_coef,
-    predict_dask,
     ridge_alpha_for_condition,
     safe_scales,
     solve_triangular_lstsq,
+    start_fit,
 )
 
 __all__ = ["LinearRegression"]
@@ -437,7 +439,7 @@ def _streaming_solver(solver: str) -> bool:
     return True
 
 
-class LinearRegression(RegressorMixin, LinmlEstimator):
+class LinearRegression(LinearPredictorMixin, RegressorMixin, LinmlEstimator):
     """Ordinary least squares: ``min_β ‖Y − X β − 1 b₀ᵀ‖²`` by Cholesky, QR, SVD or GD.
 
     Parameters
@@ -560,16 +562,16 @@ class LinearRegression(RegressorMixin, LinmlEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like or dask array of shape (n_samples, n_features)
+            A dask ``X`` (or dask DataFrame) is read once for its Gram statistics, with a
+            second tall-skinny QR pass when κ is too large for Cholesky (see the notes).
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
 
         Returns
         -------
         self
         """
-        self._check_params()
-        self._partial_stats = None  # fit starts over; partial_fit accumulates afresh
-        self.n_samples_seen_ = None
+        start_fit(self)
         if is_dask_collection(X):
             return self._fit_problem(dask_problem("LinearRegression", X, y, self.fit_intercept))
         X, y = validate_data(self, X, y, multi_output=True, y_numeric=True)
@@ -710,34 +712,12 @@ class LinearRegression(RegressorMixin, LinmlEstimator):
         )
         return fit, x_mean, y_mean
 
-    def predict(self, X: Any) -> np.ndarray:
-        """``ŷ = X βᵀ + b₀``; shape (n_samples,) or (n_samples, n_targets).
-
-        A dask ``X`` gives a lazy dask array with ``X``'s row chunks.
-        """
-        check_is_fitted(self)
-        if is_dask_collection(X):
-            return predict_dask(self, X)
-        X = validate_data(self, X, reset=False)
-        return X @ self.coef_.T + self.intercept_
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True
-        tags.target_tags.single_output = True
-        return tags
-
     def _explain(self) -> Explanation:
         check_is_fitted(self)
         expl = Explanation(title="LinearRegression (ordinary least squares)")
         expl.add("solver", self.solver_, self.solver_reason_)
         add_dask_fact(expl, getattr(self, "dask_info_", None))
-        if getattr(self, "n_samples_seen_", None) is not None:
-            expl.add(
-                "partial_fit",
-                f"{self.n_samples_seen_} rows streamed",
-                "coefficients solved from the merged centered Gram of all blocks so far",
-            )
+        add_partial_fit_fact(expl, getattr(self, "n_samples_seen_", None))
         n_features = self.n_features_in_
         add_conditioning_facts(
             expl,

@@ -19,9 +19,11 @@ from linml.linalg import svd
 from linml.linalg._scaling import check_squares_finite
 from linml.linear_model._least_squares import (
     GramProblem,
+    LinearPredictorMixin,
     accumulate_block,
     add_conditioning_facts,
     add_dask_fact,
+    add_partial_fit_fact,
     center,
     centered_gram,
     cond_from_singular_values,
@@ -30,8 +32,8 @@ from linml.linear_model._least_squares import (
     gram_pinv_solve,
     gram_singular_values,
     output_coef,
-    predict_dask,
     ridge_alpha_for_condition,
+    start_fit,
 )
 
 __all__ = ["Ridge"]
@@ -99,7 +101,7 @@ def _solve_svd(Xc: np.ndarray, Yc: np.ndarray, alphas: np.ndarray) -> tuple[np.n
 
 
 # ---------------------------------------------------------------------------- estimator
-class Ridge(RegressorMixin, LinmlEstimator):
+class Ridge(LinearPredictorMixin, RegressorMixin, LinmlEstimator):
     """Ridge regression: ``min_β ‖Yc − Xc β‖² + α ‖β‖²`` (intercept unpenalized).
 
     Parameters
@@ -202,16 +204,17 @@ class Ridge(RegressorMixin, LinmlEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like or dask array of shape (n_samples, n_features)
+            A dask ``X`` (or dask DataFrame) is reduced in one pass to ``G = XcᵀXc`` and
+            ``XtY = XcᵀYc`` (see the notes).
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            With a 1-D ``alpha``, ``alpha[k]`` penalizes target column ``k``.
 
         Returns
         -------
         self
         """
-        self._check_params()
-        self._partial_stats = None  # fit starts over; partial_fit accumulates afresh
-        self.n_samples_seen_ = None
+        start_fit(self)
         if is_dask_collection(X):
             return self._fit_problem(dask_problem("Ridge", X, y, self.fit_intercept))
         X, y = validate_data(self, X, y, multi_output=True, y_numeric=True)
@@ -286,11 +289,7 @@ class Ridge(RegressorMixin, LinmlEstimator):
             B = _solve_primal(pr.G, pr.XtY, alphas)
         except np.linalg.LinAlgError as e:
             if self.solver == "cholesky":
-                raise LinmlInputError(
-                    f"Ridge(solver='cholesky', alpha={self.alpha!r}): XᵀX + αI is not "
-                    "positive definite — X is rank-deficient and α = 0 does not fix it. "
-                    "Use alpha > 0 or solver='svd' (minimum-norm)."
-                ) from e
+                raise self._cholesky_error() from e
             if self.solver == "auto":
                 warnings.warn(
                     f"Ridge(alpha={self.alpha!r}): XᵀX + αI is not positive definite "
@@ -318,6 +317,14 @@ class Ridge(RegressorMixin, LinmlEstimator):
         self._set_spectrum(S, alphas)
         return self
 
+    def _cholesky_error(self) -> LinmlInputError:
+        """The error of ``solver='cholesky'`` when ``XᵀX + αI`` is not positive definite."""
+        return LinmlInputError(
+            f"Ridge(solver='cholesky', alpha={self.alpha!r}): XᵀX + αI is not "
+            "positive definite — X is rank-deficient and α = 0 does not fix it. "
+            "Use alpha > 0 or solver='svd' (minimum-norm)."
+        )
+
     def _solve(self, X: np.ndarray, Y: np.ndarray, alphas: np.ndarray):
         n, p = X.shape
         alphas_w = alphas.astype(X.dtype)
@@ -339,11 +346,7 @@ class Ridge(RegressorMixin, LinmlEstimator):
                 return _solve_dual(Xc, K, Yc, alphas_w), S, "cholesky", x_mean, y_mean
             except np.linalg.LinAlgError as e:
                 if self.solver == "cholesky":
-                    raise LinmlInputError(
-                        f"Ridge(solver='cholesky', alpha={self.alpha!r}): XᵀX + αI is not "
-                        "positive definite — X is rank-deficient and α = 0 does not fix it. "
-                        "Use alpha > 0 or solver='svd' (minimum-norm)."
-                    ) from e
+                    raise self._cholesky_error() from e
                 warnings.warn(
                     f"Ridge(alpha={self.alpha!r}): XᵀX + αI is not positive definite "
                     "(rank-deficient X with α = 0); falling back to the SVD (minimum-norm) "
@@ -384,23 +387,6 @@ class Ridge(RegressorMixin, LinmlEstimator):
             self.effective_dof_ = float(F[0].sum())
             self.condition_number_ridge_ = float(kr[0])
 
-    def predict(self, X: Any) -> np.ndarray:
-        """``ŷ = X βᵀ + b₀``; shape (n_samples,) or (n_samples, n_targets).
-
-        A dask ``X`` gives a lazy dask array with ``X``'s row chunks.
-        """
-        check_is_fitted(self)
-        if is_dask_collection(X):
-            return predict_dask(self, X)
-        X = validate_data(self, X, reset=False)
-        return X @ self.coef_.T + self.intercept_
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True
-        tags.target_tags.single_output = True
-        return tags
-
     def _explain(self) -> Explanation:
         check_is_fitted(self)
         expl = Explanation(title=f"Ridge (alpha={self.alpha!r})")
@@ -414,12 +400,7 @@ class Ridge(RegressorMixin, LinmlEstimator):
             }[self.solver_],
         )
         add_dask_fact(expl, getattr(self, "dask_info_", None))
-        if getattr(self, "n_samples_seen_", None) is not None:
-            expl.add(
-                "partial_fit",
-                f"{self.n_samples_seen_} rows streamed",
-                "coefficients solved from the merged centered Gram of all blocks so far",
-            )
+        add_partial_fit_fact(expl, getattr(self, "n_samples_seen_", None))
         S = self.singular_values_
         rank = None if S is None else int(np.sum(S > max(S.shape) * np.finfo(S.dtype).eps * S[0]))
         add_conditioning_facts(

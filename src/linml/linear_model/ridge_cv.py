@@ -19,6 +19,7 @@ from linml.linalg import svd
 from linml.linalg._scaling import check_squares_finite
 from linml.linear_model._least_squares import (
     GramProblem,
+    LinearPredictorMixin,
     add_conditioning_facts,
     add_dask_fact,
     centered_gram,
@@ -26,7 +27,6 @@ from linml.linear_model._least_squares import (
     dask_problem,
     dask_tsqr,
     output_coef,
-    predict_dask,
 )
 
 __all__ = ["RidgeCV"]
@@ -227,7 +227,7 @@ def _loo_dask(
     return np.nan_to_num(total / pr.n, nan=np.inf)
 
 
-class RidgeCV(RegressorMixin, LinmlEstimator):
+class RidgeCV(LinearPredictorMixin, RegressorMixin, LinmlEstimator):
     """Ridge with ``alpha`` chosen by exact leave-one-out or generalized cross-validation.
 
     Every candidate α is scored from ONE decomposition of the centered design — no refits.
@@ -415,23 +415,6 @@ class RidgeCV(RegressorMixin, LinmlEstimator):
         self.shrinkage_factors_ = F if per_target else F[0]
         self.effective_dof_ = F.sum(axis=1) if per_target else float(F[0].sum())
         return self
-
-    def predict(self, X: Any) -> np.ndarray:
-        """``ŷ = X βᵀ + b₀``; shape (n_samples,) or (n_samples, n_targets).
-
-        A dask ``X`` gives a lazy dask array with ``X``'s row chunks.
-        """
-        check_is_fitted(self)
-        if is_dask_collection(X):
-            return predict_dask(self, X)
-        X = validate_data(self, X, reset=False)
-        return X @ self.coef_.T + self.intercept_
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True
-        tags.target_tags.single_output = True
-        return tags
 
     def _explain(self) -> Explanation:
         check_is_fitted(self)

@@ -28,10 +28,11 @@ as the zero vector, so its cosine with everything is defined as 0.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -221,21 +222,7 @@ class EmbeddingIndex:
         return self
 
     def _rows_of(self, ids: Iterable[Hashable], name: str = "ids") -> np.ndarray:
-        keys, _ = _id_list(ids, name)
-        held = "str" if self._ids.dtype.kind == "U" else "int"
-        rows = []
-        for i, key in enumerate(keys):
-            if len(self) and isinstance(key, str) != (held == "str"):
-                got, want = (
-                    ("a string", "integer") if isinstance(key, str) else ("an integer", "string")
-                )
-                raise LinmlInputError(
-                    f"{name}[{i}]={key!r} is {got}, but this index holds {want} ids."
-                )
-            if key not in self._row:
-                raise LinmlInputError(f"id {key!r} is not in the index.")
-            rows.append(self._row[key])
-        return np.asarray(rows, dtype=np.int64)
+        return _rows_of_ids(ids, self._ids, self._row, name)
 
     def get(self, ids: Iterable[Hashable]) -> np.ndarray:
         """Stored vectors of ``ids`` (unit-normalized under 'cosine')."""
@@ -405,8 +392,6 @@ class EmbeddingIndex:
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Save to an ``.npz`` (``allow_pickle=False``) with a checksum; written atomically."""
-        from linml.io import atomic_write
-
         meta = {
             "format": _FORMAT,
             "kind": "linml.EmbeddingIndex",
@@ -416,10 +401,7 @@ class EmbeddingIndex:
             "dim": self.dim,
             "sha256": self._digest(),
         }
-        payload = {"vectors": self._X, "ids": self._ids, "sqnorm": self._sqnorm}
-        payload["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
-        with atomic_write(path) as handle:
-            np.savez(handle, **payload)
+        _write_index(path, {"vectors": self._X, "ids": self._ids, "sqnorm": self._sqnorm}, meta)
 
     @classmethod
     def load(
@@ -442,21 +424,9 @@ class EmbeddingIndex:
             and :data:`linml.io.DEFAULT_MAX_COMPRESSION_RATIO`), checked from the archive's
             headers before any array is inflated; see :func:`linml.io.open_npz`.
         """
-        from linml import io
-
-        what = "linml embedding index"
-        with io.open_npz(
-            path,
-            what=what,
-            allowed=_MEMBERS,
-            json_keys=("meta",),
-            max_load_mb=max_load_mb,
-            max_compression_ratio=max_compression_ratio,
-        ) as npz:
-            missing = sorted(set(_MEMBERS) - set(npz.keys))
-            if missing:
-                raise npz.error(f"not a {what} (no {missing[0]!r} member).")
-            meta = npz.json("meta")
+        with _open_index(
+            path, "linml embedding index", _MEMBERS, max_load_mb, max_compression_ratio
+        ) as (npz, meta):
             metric, dtype, n = _check_index_meta(meta, npz)
             index = cls(metric, dtype=dtype, max_memory_mb=max_memory_mb)
             reason = _check_index_headers(npz, index.dtype, n, meta.get("dim"))
@@ -481,21 +451,95 @@ class EmbeddingIndex:
 _MEMBERS = ("meta", "vectors", "ids", "sqnorm")
 
 
-def _check_index_meta(meta: Any, npz: Any) -> tuple[str, str, int]:
-    """``(metric, dtype, n)`` from a saved index's metadata, or the reason it is unusable."""
-    what = "linml embedding index"
-    if not isinstance(meta, dict) or meta.get("kind") != "linml.EmbeddingIndex":
+def _write_index(path: str | os.PathLike[str], arrays: dict[str, np.ndarray], meta: Any) -> None:
+    """Write a saved index: ``arrays`` then ``meta`` as JSON bytes, one ``.npz``, atomically.
+
+    Shared by :meth:`EmbeddingIndex.save` and :meth:`IVFIndex.save
+    <linml.neighbors.IVFIndex.save>`; the ``meta`` member comes last.
+    """
+    from linml.io import atomic_write
+
+    payload = {**arrays, "meta": np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)}
+    with atomic_write(path) as handle:
+        np.savez(handle, **payload)
+
+
+@contextlib.contextmanager
+def _open_index(
+    path: str | os.PathLike[str],
+    what: str,
+    members: Sequence[str],
+    max_load_mb: float | None,
+    max_compression_ratio: float | None,
+) -> Iterator[tuple[Any, Any]]:
+    """Open a saved index with :func:`linml.io.open_npz`; yield ``(npz, meta)``.
+
+    Only ``members`` are allowed and every one must be there (else ``not a {what} (no …
+    member)``); ``meta`` is the decoded JSON member. Shared by :meth:`EmbeddingIndex.load`
+    and :meth:`IVFIndex.load <linml.neighbors.IVFIndex.load>`.
+    """
+    from linml import io
+
+    with io.open_npz(
+        path,
+        what=what,
+        allowed=members,
+        json_keys=("meta",),
+        max_load_mb=max_load_mb,
+        max_compression_ratio=max_compression_ratio,
+    ) as npz:
+        missing = sorted(set(members) - set(npz.keys))
+        if missing:
+            raise npz.error(f"not a {what} (no {missing[0]!r} member).")
+        yield npz, npz.json("meta")
+
+
+def _rows_of_ids(
+    ids: Iterable[Hashable], held_ids: np.ndarray, row_of: dict, name: str = "ids"
+) -> np.ndarray:
+    """Row numbers of ``ids`` in an index holding ``held_ids`` (``row_of``: id → row).
+
+    Shared by :class:`EmbeddingIndex` and :class:`~linml.neighbors.IVFIndex`: an id of the
+    wrong kind (string vs integer) or one not held is refused with its position.
+    """
+    keys, _ = _id_list(ids, name)
+    held_str = held_ids.dtype.kind == "U"
+    rows = []
+    for i, key in enumerate(keys):
+        if held_ids.shape[0] and isinstance(key, str) != held_str:
+            got, want = (
+                ("a string", "integer") if isinstance(key, str) else ("an integer", "string")
+            )
+            raise LinmlInputError(f"{name}[{i}]={key!r} is {got}, but this index holds {want} ids.")
+        if key not in row_of:
+            raise LinmlInputError(f"id {key!r} is not in the index.")
+        rows.append(row_of[key])
+    return np.asarray(rows, dtype=np.int64)
+
+
+def _check_format(meta: Any, npz: Any, kind: str, what: str, newest: int) -> tuple[str, str]:
+    """``(metric, dtype)`` of a saved index's metadata of ``kind`` (format ≤ ``newest``), or
+    the reason it is unusable; shared by the exact and the IVF index's ``load``."""
+    if not isinstance(meta, dict) or meta.get("kind") != kind:
         raise npz.error(f"not a {what}.")
     version = meta.get("format")
     if isinstance(version, bool) or not isinstance(version, int):
         raise npz.error(f"not a {what} (format {version!r} is not an integer).")
-    if version > _FORMAT:
+    if version > newest:
         raise LinmlInputError(
             f"{str(npz.path)!r} was written by a newer linml (format {version}); upgrade linml."
         )
-    metric, dtype, n = meta.get("metric"), meta.get("dtype"), meta.get("n")
+    metric, dtype = meta.get("metric"), meta.get("dtype")
     if metric not in METRICS or dtype not in ("float32", "float64"):
         raise npz.error(f"not a {what} (metric {metric!r}, dtype {dtype!r}).")
+    return metric, dtype
+
+
+def _check_index_meta(meta: Any, npz: Any) -> tuple[str, str, int]:
+    """``(metric, dtype, n)`` from a saved index's metadata, or the reason it is unusable."""
+    what = "linml embedding index"
+    metric, dtype = _check_format(meta, npz, "linml.EmbeddingIndex", what, _FORMAT)
+    n = meta.get("n")
     if isinstance(n, bool) or not isinstance(n, int) or n < 0:
         raise npz.error(f"not a {what} (size n={n!r} is not a count).")
     return metric, dtype, n

@@ -35,7 +35,6 @@ operation against the centroids:
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import warnings
 from collections.abc import Hashable, Iterable, Sequence
@@ -58,9 +57,12 @@ from linml.neighbors.embedding_index import (
     METRICS,
     EmbeddingIndex,
     SearchResult,
-    _id_list,
+    _check_format,
     _new_ids,
     _normalize_rows,
+    _open_index,
+    _rows_of_ids,
+    _write_index,
 )
 
 __all__ = ["IVFIndex"]
@@ -311,22 +313,7 @@ class IVFIndex:
         self._row = None
 
     def _rows_of(self, ids: Iterable[Hashable], name: str = "ids") -> np.ndarray:
-        keys, _ = _id_list(ids, name)
-        held = "str" if self._ids.dtype.kind == "U" else "int"
-        table = self._rows()
-        rows = []
-        for i, key in enumerate(keys):
-            if len(self) and isinstance(key, str) != (held == "str"):
-                got, want = (
-                    ("a string", "integer") if isinstance(key, str) else ("an integer", "string")
-                )
-                raise LinmlInputError(
-                    f"{name}[{i}]={key!r} is {got}, but this index holds {want} ids."
-                )
-            if key not in table:
-                raise LinmlInputError(f"id {key!r} is not in the index.")
-            rows.append(table[key])
-        return np.asarray(rows, dtype=np.int64)
+        return _rows_of_ids(ids, self._ids, self._rows(), name)
 
     def get(self, ids: Iterable[Hashable]) -> np.ndarray:
         """Stored vectors of ``ids`` (unit-normalized under 'cosine')."""
@@ -551,8 +538,6 @@ class IVFIndex:
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Save to an ``.npz`` (``allow_pickle=False``) with a checksum; written atomically."""
-        from linml.io import atomic_write
-
         if not self.is_trained:
             raise LinmlInputError(
                 "the index is not trained; train() or add() vectors before saving."
@@ -575,10 +560,8 @@ class IVFIndex:
             "sqnorm": self._sqnorm,
             "centroids": self.centroids_,
             "offsets": self.offsets_.astype(np.int64),
-            "meta": np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
         }
-        with atomic_write(path) as handle:
-            np.savez(handle, **payload)
+        _write_index(path, payload, meta)
 
     @classmethod
     def load(
@@ -595,21 +578,10 @@ class IVFIndex:
         :meth:`EmbeddingIndex.load <linml.neighbors.EmbeddingIndex.load>` for the limits),
         then the checksum over vectors, ids, centroids and offsets, and the squared norms.
         """
-        from linml import io
-
-        what = "linml IVF index"
-        with io.open_npz(
-            path,
-            what=what,
-            allowed=_MEMBERS,
-            json_keys=("meta",),
-            max_load_mb=max_load_mb,
-            max_compression_ratio=max_compression_ratio,
-        ) as npz:
-            missing = sorted(set(_MEMBERS) - set(npz.keys))
-            if missing:
-                raise npz.error(f"not a {what} (no {missing[0]!r} member).")
-            meta = npz.json("meta")
+        with _open_index(path, "linml IVF index", _MEMBERS, max_load_mb, max_compression_ratio) as (
+            npz,
+            meta,
+        ):
             index = _index_from_meta(cls, meta, npz, max_memory_mb)
             reason = _check_headers(npz, index.dtype, meta["n"], meta.get("dim"), index.nlist)
             if reason is not None:
@@ -636,18 +608,7 @@ class IVFIndex:
 def _index_from_meta(cls: type[IVFIndex], meta: Any, npz: Any, max_memory_mb: float) -> IVFIndex:
     """A new, empty index with the saved parameters, or the reason the metadata is unusable."""
     what = "linml IVF index"
-    if not isinstance(meta, dict) or meta.get("kind") != _KIND:
-        raise npz.error(f"not a {what}.")
-    version = meta.get("format")
-    if isinstance(version, bool) or not isinstance(version, int):
-        raise npz.error(f"not a {what} (format {version!r} is not an integer).")
-    if version > _FORMAT:
-        raise LinmlInputError(
-            f"{str(npz.path)!r} was written by a newer linml (format {version}); upgrade linml."
-        )
-    metric, dtype = meta.get("metric"), meta.get("dtype")
-    if metric not in METRICS or dtype not in ("float32", "float64"):
-        raise npz.error(f"not a {what} (metric {metric!r}, dtype {dtype!r}).")
+    metric, dtype = _check_format(meta, npz, _KIND, what, _FORMAT)
     for key in ("n", "dim", "nlist", "nprobe", "kmeans_iter"):
         value = meta.get(key)
         if isinstance(value, bool) or not isinstance(value, int) or value < (key != "n"):
