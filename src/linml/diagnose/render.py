@@ -1,4 +1,7 @@
-"""Rich renderings of diagnose reports and model explanations (tables, coloured verdicts).
+"""Renderings of diagnose reports and model explanations: Rich tables, plain text, JSON.
+
+The report dataclasses come from :mod:`linml.diagnose.report`; nothing there (or in
+:mod:`linml.diagnose.findings`) imports this module.
 
 >>> import numpy as np
 >>> from linml.diagnose import data
@@ -11,7 +14,8 @@ from __future__ import annotations
 
 import io
 import math
-from typing import TYPE_CHECKING, Any
+from dataclasses import asdict
+from typing import Any
 
 import numpy as np
 from rich.console import Console, Group
@@ -20,11 +24,9 @@ from rich.table import Table
 from rich.text import Text
 
 from linml._base import Explanation, _format_value
+from linml.diagnose.report import DataReportBase
 
-if TYPE_CHECKING:
-    from linml.diagnose.data import DataReport
-
-__all__ = ["data_report_renderable", "explanation_renderable", "render", "to_text"]
+__all__ = ["data_report_renderable", "explanation_renderable", "render", "report_dict", "to_text"]
 
 _STYLE = {"ok": "bold green", "warn": "bold yellow", "bad": "bold red"}
 _MAX_ROWS = 12  # rows per table before "… and k more"
@@ -54,7 +56,7 @@ def _more(table: Table, total: int, columns: int) -> None:
         table.add_row(f"[dim]… and {total - _MAX_ROWS} more[/]", *[""] * (columns - 1))
 
 
-def data_report_renderable(report: DataReport) -> Group:
+def data_report_renderable(report: DataReportBase) -> Group:
     """The report as a Rich group: verdict panel, linear algebra, findings, suggestions."""
     parts: list[Any] = []
     style = _STYLE[report.severity]
@@ -218,6 +220,29 @@ def data_report_renderable(report: DataReport) -> Group:
     return Group(*parts)
 
 
+def report_dict(report: DataReportBase) -> dict[str, Any]:
+    """The report in plain Python types (``inf``/``nan`` become ``None``), for ``json.dumps``."""
+    out = _plain(asdict(report))
+    out["severity"] = report.severity
+    out["verdict"] = report.verdict
+    return out
+
+
+def _plain(value: Any) -> Any:
+    """Recursively turn numpy types, tuples and non-finite floats into JSON-safe values."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [_plain(v) for v in value.tolist()]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
 def explanation_renderable(expl: Explanation) -> Group:
     """An :class:`~linml._base.Explanation` as a Rich group: facts table, verdict, suggestions."""
     table = Table(title=expl.title, header_style="bold", title_style="bold")
@@ -246,7 +271,7 @@ def _verdict_style(verdict: str) -> str:
 
 
 def render(obj: Any, console: Console | None = None) -> None:
-    """Print a :class:`DataReport` or :class:`~linml._base.Explanation` with Rich."""
+    """Print a data report or an :class:`~linml._base.Explanation` with Rich."""
     console = console if console is not None else Console()
     if isinstance(obj, Explanation):
         console.print(explanation_renderable(obj))
