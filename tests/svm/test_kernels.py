@@ -213,15 +213,15 @@ def _chunked(X, y, C, kernel, shrinking, n_slots, max_work, gamma=0.5):
     """Drive smo_init / smo_run / smo_finish as SVC does, pausing every ``max_work`` units."""
     n = y.size
     Xc = np.ascontiguousarray(X, dtype=np.float64).copy()
-    args = (Xc, np.einsum("ij,ij->i", Xc, Xc), np.zeros((1, 1)), np.arange(n), y.copy())
-    params = (_kernels.KERNEL_IDS[kernel], gamma, 1.0, 3.0)
-    state = _kernels.smo_init(*args, *params, n_slots)
-    C_t, n_calls, code = C.copy(), 0, _kernels.PAUSED
+    x_sq = np.einsum("ij,ij->i", Xc, Xc)
+    k = (Xc, x_sq, np.zeros((1, 1)), np.arange(n), _kernels.KERNEL_IDS[kernel], gamma, 1.0, 3.0)
+    y_t, C_t = y.copy(), C.copy()
+    state = _kernels.smo_init(k, y_t, n_slots)
+    n_calls, code = 0, _kernels.PAUSED
     while code == _kernels.PAUSED:
-        code = _kernels.smo_run(*args, C_t, *params, 1e-3, shrinking, -1, max_work, *state)
+        code = _kernels.smo_run(k, y_t, C_t, 1e-3, shrinking, -1, max_work, state)
         n_calls += 1
-    idx, alpha, st, G, G_bar, _, pool, slot_of, len_of, owner, stamp, counts = state
-    out = _kernels.smo_finish(*args, *params, idx, alpha, st, G, G_bar, pool, slot_of, len_of, owner, stamp, counts)  # fmt: skip
+    out = _kernels.smo_finish(k, y_t, state)
     return (*out, code), n_calls
 
 

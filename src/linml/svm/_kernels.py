@@ -21,8 +21,18 @@ and gradient-reconstruction scheme of Chang & Lin's LIBSVM paper (2011, §4–5)
 * **cache** — ``n_slots`` rows of ``Q`` (only the active prefix is filled), evicted
   least-recently-used. Rows/positions are permuted in place when shrinking swaps samples.
 
-Arrays are passed in plain form; the Python reference (``tests/svm/test_kernels.py``)
-solves the same dual densely and is the oracle for this module.
+The state travels in plain tuples of arrays, grouped the way the algorithm thinks of it
+(numba unpacks a tuple at no cost, and one that holds arrays costs a call what its arrays
+would cost passed one by one)::
+
+    kernel = (X, x_sq, K_full, perm, kernel_id, gamma, coef0, degree)  # k(x_s, x_t) by position
+    cache  = (pool, slot_of, len_of, owner, stamp)                     # LRU rows of Q
+    solver = (alpha, status, G, G_bar)                                 # the iterate, its gradients
+    state  = (idx, QD, solver, cache, counts)                          # what smo_run carries
+
+and a solve reads ``state = smo_init(kernel, y, n_slots)``, then ``smo_run(kernel, y, C, …,
+state)`` until it stops pausing, then ``smo_finish(kernel, y, state)``. The Python reference
+(``tests/svm/test_kernels.py``) solves the same dual densely and is the oracle for this module.
 """
 
 from __future__ import annotations
@@ -93,12 +103,15 @@ def _exp_nonpositive(x):
 
 
 @numba.njit(cache=True)
-def _fill_row(
-    pool, slot, i, start, stop, X, x_sq, K_full, perm, y, kernel_id, gamma, coef0, degree, counts
-):
-    """pool[slot, t] = Q[i, t] = y_i y_t k(x_i, x_t) for positions t in [start, stop)."""
+def _fill_row(pool, slot, i, start, stop, kernel, y, counts):
+    """pool[slot, t] = Q[i, t] = y_i y_t k(x_i, x_t) for positions t in [start, stop).
+
+    ``kernel`` is the tuple ``(X, x_sq, K_full, perm, kernel_id, gamma, coef0, degree)``;
+    ``counts[_EVALS]`` grows by the entries computed.
+    """
     if stop <= start:
         return
+    X, x_sq, K_full, perm, kernel_id, gamma, coef0, degree = kernel
     row = pool[slot]
     if kernel_id == PRECOMPUTED:
         pi = perm[i]
@@ -129,26 +142,26 @@ def _fill_row(
 
 
 @numba.njit(cache=True)
-def _get_row(
-    i,
-    length,
-    pool,
-    slot_of,
-    len_of,
-    owner,
-    stamp,
-    X,
-    x_sq,
-    K_full,
-    perm,
-    y,
-    kernel_id,
-    gamma,
-    coef0,
-    degree,
-    counts,
-):
-    """Slot holding Q[i, 0:length]; computes missing entries, evicting the least-recent row."""
+def _get_row(i, length, cache, kernel, y, counts):
+    """The slot of ``cache`` that holds Q[i, 0:length], filling what is missing.
+
+    Parameters
+    ----------
+    i, length : int
+        Position of the row, and how many of its leading entries must be valid.
+    cache : tuple
+        ``(pool, slot_of, len_of, owner, stamp)``; on a miss the least-recently-used slot
+        is evicted, and the hit or the fill is stamped with ``counts[_CLOCK]``.
+    kernel : tuple
+        ``(X, x_sq, K_full, perm, kernel_id, gamma, coef0, degree)``.
+    y : (n,) float64 of ±1
+    counts : (_N_COUNTS,) int64
+
+    Returns
+    -------
+    slot : int — read the row as ``pool[slot, t]``.
+    """
+    pool, slot_of, len_of, owner, stamp = cache
     counts[_CLOCK] += 1
     slot = slot_of[i]
     if slot < 0:
@@ -165,25 +178,22 @@ def _get_row(
         len_of[i] = 0
     stamp[slot] = counts[_CLOCK]
     if len_of[i] < length:
-        _fill_row(
-            pool,
-            slot,
-            i,
-            len_of[i],
-            length,
-            X,
-            x_sq,
-            K_full,
-            perm,
-            y,
-            kernel_id,
-            gamma,
-            coef0,
-            degree,
-            counts,
-        )
+        _fill_row(pool, slot, i, len_of[i], length, kernel, y, counts)
         len_of[i] = length
     return slot
+
+
+@numba.njit(cache=True)
+def _add_row(v, scale, i, cache, kernel, y, counts):
+    """v += scale · Q[i, :] over all n positions; keeps ``G_bar`` up to date when α_i
+    enters (``scale = C_i``) or leaves (``scale = −C_i``) its upper bound.
+
+    The row comes through :func:`_get_row` (``cache``, ``kernel``, ``y``, ``counts`` as there).
+    """
+    s = _get_row(i, y.shape[0], cache, kernel, y, counts)
+    pool = cache[0]
+    for t in range(y.shape[0]):
+        v[t] += scale * pool[s, t]
 
 
 @numba.njit(cache=True)
@@ -196,10 +206,16 @@ def _status(a, c):
 
 
 @numba.njit(cache=True)
-def _swap_positions(
-    i, j, X, x_sq, perm, idx, y, C, alpha, status, G, G_bar, QD, pool, slot_of, len_of, owner
-):
-    """Exchange samples at positions i < j in every per-sample array and in the cached rows."""
+def _swap_positions(i, j, kernel, y, C, idx, QD, solver, cache):
+    """Exchange samples at positions i < j in every per-sample array and in the cached rows.
+
+    The per-sample arrays are ``X``, ``x_sq`` and ``perm`` of ``kernel``, ``y``, ``C``,
+    ``idx``, ``QD`` and the four of ``solver = (alpha, status, G, G_bar)``; the cached rows
+    are those of ``cache = (pool, slot_of, len_of, owner, stamp)``.
+    """
+    X, x_sq, perm = kernel[0], kernel[1], kernel[3]
+    alpha, status, G, G_bar = solver
+    pool, slot_of, len_of, owner, _ = cache
     for f in range(X.shape[1]):
         tmp = X[i, f]
         X[i, f] = X[j, f]
@@ -236,29 +252,14 @@ def _swap_positions(
 
 
 @numba.njit(cache=True)
-def _reconstruct_gradient(
-    active_size,
-    alpha,
-    status,
-    G,
-    G_bar,
-    pool,
-    slot_of,
-    len_of,
-    owner,
-    stamp,
-    X,
-    x_sq,
-    K_full,
-    perm,
-    y,
-    kernel_id,
-    gamma,
-    coef0,
-    degree,
-    counts,
-):
-    """Rebuild G on the shrunk positions: G_t = G_bar_t − 1 + Σ_{s free} α_s Q[t, s]."""
+def _reconstruct_gradient(active_size, solver, cache, kernel, y, counts):
+    """Rebuild G on the shrunk positions: G_t = G_bar_t − 1 + Σ_{s free} α_s Q[t, s].
+
+    ``solver = (alpha, status, G, G_bar)``: G is written in place at positions
+    ``[active_size, n)``; rows of Q come through :func:`_get_row`.
+    """
+    alpha, status, G, G_bar = solver
+    pool = cache[0]
     n = y.shape[0]
     if active_size == n:
         return
@@ -271,25 +272,7 @@ def _reconstruct_gradient(
     # pick the cheaper way round: rows of the shrunk samples, or rows of the free ones
     if n_free * n > 2 * active_size * (n - active_size):
         for t in range(active_size, n):
-            s = _get_row(
-                t,
-                active_size,
-                pool,
-                slot_of,
-                len_of,
-                owner,
-                stamp,
-                X,
-                x_sq,
-                K_full,
-                perm,
-                y,
-                kernel_id,
-                gamma,
-                coef0,
-                degree,
-                counts,
-            )
+            s = _get_row(t, active_size, cache, kernel, y, counts)
             acc = 0.0
             for u in range(active_size):
                 if status[u] == _FREE:
@@ -298,25 +281,7 @@ def _reconstruct_gradient(
     else:
         for u in range(active_size):
             if status[u] == _FREE:
-                s = _get_row(
-                    u,
-                    n,
-                    pool,
-                    slot_of,
-                    len_of,
-                    owner,
-                    stamp,
-                    X,
-                    x_sq,
-                    K_full,
-                    perm,
-                    y,
-                    kernel_id,
-                    gamma,
-                    coef0,
-                    degree,
-                    counts,
-                )
+                s = _get_row(u, n, cache, kernel, y, counts)
                 a = alpha[u]
                 for t in range(active_size, n):
                     G[t] += a * pool[s, t]
@@ -333,14 +298,19 @@ def _be_shrunk(st, yt, Gt, g_max1, g_max2):
 
 
 @numba.njit(cache=True)
-def smo_init(X, x_sq, K_full, perm, y, kernel_id, gamma, coef0, degree, n_slots):
+def smo_init(kernel, y, n_slots):
     """The solver state at α = 0, as plain arrays that :func:`smo_run` advances in place.
 
-    Returns ``(idx, alpha, status, G, G_bar, QD, pool, slot_of, len_of, owner, stamp,
-    counts)``; ``counts`` packs the scalars ``[clock, kernel evaluations, active size,
-    unshrunk flag, iterations, iterations to the next shrinking]``. Keeping every scalar in
-    ``counts`` is what makes a run in chunks take exactly the steps of an unbroken one.
+    Returns ``state = (idx, QD, solver, cache, counts)`` with ``solver = (alpha, status, G,
+    G_bar)`` and ``cache = (pool, slot_of, len_of, owner, stamp)`` (``n_slots`` rows);
+    ``counts`` packs the scalars ``[clock, kernel evaluations, active size, unshrunk flag,
+    iterations, iterations to the next shrinking]``. Keeping every scalar in ``counts`` is
+    what makes a run in chunks take exactly the steps of an unbroken one.
+
+    ``kernel = (X, x_sq, K_full, perm, kernel_id, gamma, coef0, degree)`` and ``y`` are as
+    in :func:`smo_solve`; the solver permutes their per-sample arrays in place.
     """
+    X, x_sq, K_full, perm, kernel_id, gamma, coef0, degree = kernel
     n = y.shape[0]
     idx = np.arange(n)  # caller's index of the sample now at each position
     alpha = np.zeros(n)
@@ -370,38 +340,13 @@ def smo_init(X, x_sq, K_full, perm, y, kernel_id, gamma, coef0, degree, n_slots)
     len_of = np.zeros(n, dtype=np.int64)
     owner = -np.ones(n_slots, dtype=np.int64)
     stamp = np.zeros(n_slots, dtype=np.int64)
-    return idx, alpha, status, G, G_bar, QD, pool, slot_of, len_of, owner, stamp, counts
+    solver = (alpha, status, G, G_bar)
+    cache = (pool, slot_of, len_of, owner, stamp)
+    return idx, QD, solver, cache, counts
 
 
 @numba.njit(cache=True)
-def smo_run(
-    X,
-    x_sq,
-    K_full,
-    perm,
-    y,
-    C,
-    kernel_id,
-    gamma,
-    coef0,
-    degree,
-    tol,
-    shrinking,
-    max_iter,
-    max_work,
-    idx,
-    alpha,
-    status,
-    G,
-    G_bar,
-    QD,
-    pool,
-    slot_of,
-    len_of,
-    owner,
-    stamp,
-    counts,
-):
+def smo_run(kernel, y, C, tol, shrinking, max_iter, max_work, state):
     """Advance SMO from the state of :func:`smo_init` until it converges, reaches
     ``max_iter`` iterations in total (≤ 0: no limit), or has done ``max_work`` units of
     work in this call (≤ 0: no limit) — per iteration one unit per active variable plus
@@ -409,10 +354,16 @@ def smo_run(
     ``max_work`` flops whatever ``n`` and ``p`` are. Everything the loop carries lives in
     the arrays, so resuming after :data:`PAUSED` continues the very same sequence of steps.
 
+    ``kernel``, ``y``, ``C``, ``tol``, ``shrinking`` and ``max_iter`` are as in
+    :func:`smo_solve`; ``state`` is what :func:`smo_init` returned, advanced in place.
+
     Returns :data:`CONVERGED`, :data:`MAX_ITER` or :data:`PAUSED`.
     """
+    idx, QD, solver, cache, counts = state
+    alpha, status, G, G_bar = solver
+    pool, slot_of, len_of, _, stamp = cache
     n = y.shape[0]
-    row_cost = max(X.shape[1], 1)
+    row_cost = max(kernel[0].shape[1], 1)  # p: work per kernel entry computed
     active_size = counts[_ACTIVE]
     unshrink = counts[_UNSHRINK] != 0
     n_iter = counts[_ITER]
@@ -447,28 +398,7 @@ def smo_run(
                 if not unshrink and g_max1 + g_max2 <= tol * 10.0:
                     # near the end: unshrink once, so the final answer uses every sample
                     unshrink = True
-                    _reconstruct_gradient(
-                        active_size,
-                        alpha,
-                        status,
-                        G,
-                        G_bar,
-                        pool,
-                        slot_of,
-                        len_of,
-                        owner,
-                        stamp,
-                        X,
-                        x_sq,
-                        K_full,
-                        perm,
-                        y,
-                        kernel_id,
-                        gamma,
-                        coef0,
-                        degree,
-                        counts,
-                    )
+                    _reconstruct_gradient(active_size, solver, cache, kernel, y, counts)
                     active_size = n
                 t = 0
                 while t < active_size:
@@ -478,23 +408,7 @@ def smo_run(
                             last = active_size
                             if not _be_shrunk(status[last], y[last], G[last], g_max1, g_max2):
                                 _swap_positions(
-                                    t,
-                                    active_size,
-                                    X,
-                                    x_sq,
-                                    perm,
-                                    idx,
-                                    y,
-                                    C,
-                                    alpha,
-                                    status,
-                                    G,
-                                    G_bar,
-                                    QD,
-                                    pool,
-                                    slot_of,
-                                    len_of,
-                                    owner,
+                                    t, active_size, kernel, y, C, idx, QD, solver, cache
                                 )
                                 break
                             active_size -= 1
@@ -522,25 +436,7 @@ def smo_run(
                     counts[_CLOCK] += 1
                     stamp[si] = counts[_CLOCK]
                 else:
-                    si = _get_row(
-                        i,
-                        active_size,
-                        pool,
-                        slot_of,
-                        len_of,
-                        owner,
-                        stamp,
-                        X,
-                        x_sq,
-                        K_full,
-                        perm,
-                        y,
-                        kernel_id,
-                        gamma,
-                        coef0,
-                        degree,
-                        counts,
-                    )
+                    si = _get_row(i, active_size, cache, kernel, y, counts)
                 obj_min = np.inf
                 for t in range(active_size):
                     if y[t] > 0:
@@ -569,28 +465,7 @@ def smo_run(
             if j >= 0 or reselected:
                 break
             # optimal on the active set: rebuild the full gradient and check all samples
-            _reconstruct_gradient(
-                active_size,
-                alpha,
-                status,
-                G,
-                G_bar,
-                pool,
-                slot_of,
-                len_of,
-                owner,
-                stamp,
-                X,
-                x_sq,
-                K_full,
-                perm,
-                y,
-                kernel_id,
-                gamma,
-                coef0,
-                degree,
-                counts,
-            )
+            _reconstruct_gradient(active_size, solver, cache, kernel, y, counts)
             active_size = n
             reselected = True
         if j < 0:
@@ -601,8 +476,6 @@ def smo_run(
         n_iter += 1
         work += active_size + _ITER_OVERHEAD
 
-        # rows i and j of Q, read as pool[si, t] (a row view would cost two atomic
-        # reference-count updates per use, which dominated the loop)
         # rows i and j of Q (i's was just used), read as pool[s, t]: a row view would
         # cost two atomic reference-count updates per use, which dominated the loop
         sj = slot_of[j]
@@ -612,44 +485,8 @@ def smo_run(
             counts[_CLOCK] += 1
             stamp[sj] = counts[_CLOCK]
         else:
-            si = _get_row(
-                i,
-                active_size,
-                pool,
-                slot_of,
-                len_of,
-                owner,
-                stamp,
-                X,
-                x_sq,
-                K_full,
-                perm,
-                y,
-                kernel_id,
-                gamma,
-                coef0,
-                degree,
-                counts,
-            )
-            sj = _get_row(
-                j,
-                active_size,
-                pool,
-                slot_of,
-                len_of,
-                owner,
-                stamp,
-                X,
-                x_sq,
-                K_full,
-                perm,
-                y,
-                kernel_id,
-                gamma,
-                coef0,
-                degree,
-                counts,
-            )
+            si = _get_row(i, active_size, cache, kernel, y, counts)
+            sj = _get_row(j, active_size, cache, kernel, y, counts)
         Ci, Cj = C[i], C[j]
         old_ai, old_aj = alpha[i], alpha[j]
         if y[i] != y[j]:
@@ -705,51 +542,9 @@ def smo_run(
         status[i] = _status(alpha[i], Ci)
         status[j] = _status(alpha[j], Cj)
         if was_upper_i != (status[i] == _UPPER):
-            s = _get_row(
-                i,
-                n,
-                pool,
-                slot_of,
-                len_of,
-                owner,
-                stamp,
-                X,
-                x_sq,
-                K_full,
-                perm,
-                y,
-                kernel_id,
-                gamma,
-                coef0,
-                degree,
-                counts,
-            )
-            sign = -Ci if was_upper_i else Ci
-            for t in range(n):
-                G_bar[t] += sign * pool[s, t]
+            _add_row(G_bar, -Ci if was_upper_i else Ci, i, cache, kernel, y, counts)
         if was_upper_j != (status[j] == _UPPER):
-            s = _get_row(
-                j,
-                n,
-                pool,
-                slot_of,
-                len_of,
-                owner,
-                stamp,
-                X,
-                x_sq,
-                K_full,
-                perm,
-                y,
-                kernel_id,
-                gamma,
-                coef0,
-                degree,
-                counts,
-            )
-            sign = -Cj if was_upper_j else Cj
-            for t in range(n):
-                G_bar[t] += sign * pool[s, t]
+            _add_row(G_bar, -Cj if was_upper_j else Cj, j, cache, kernel, y, counts)
     counts[_ACTIVE] = active_size
     counts[_UNSHRINK] = 1 if unshrink else 0
     counts[_ITER] = n_iter
@@ -758,54 +553,14 @@ def smo_run(
 
 
 @numba.njit(cache=True)
-def smo_finish(
-    X,
-    x_sq,
-    K_full,
-    perm,
-    y,
-    kernel_id,
-    gamma,
-    coef0,
-    degree,
-    idx,
-    alpha,
-    status,
-    G,
-    G_bar,
-    pool,
-    slot_of,
-    len_of,
-    owner,
-    stamp,
-    counts,
-):
+def smo_finish(kernel, y, state):
     """(α in the caller's order of the samples, ρ, iterations, kernel evaluations) from the
     state :func:`smo_run` left."""
+    idx, _, solver, cache, counts = state
+    alpha, status, G, _ = solver
     n = y.shape[0]
     if counts[_ACTIVE] < n:
-        _reconstruct_gradient(
-            counts[_ACTIVE],
-            alpha,
-            status,
-            G,
-            G_bar,
-            pool,
-            slot_of,
-            len_of,
-            owner,
-            stamp,
-            X,
-            x_sq,
-            K_full,
-            perm,
-            y,
-            kernel_id,
-            gamma,
-            coef0,
-            degree,
-            counts,
-        )
+        _reconstruct_gradient(counts[_ACTIVE], solver, cache, kernel, y, counts)
         counts[_ACTIVE] = n
     # rho: mean of y_t G_t over free α (they sit on the margin, where y_t f(x_t) = 1);
     # with none free, the middle of the feasible interval [lb, ub]
@@ -873,57 +628,8 @@ def smo_solve(
     n_kernel_evals : int
     status : int — 0 converged, 1 stopped at max_iter
     """
-    idx, alpha, status, G, G_bar, QD, pool, slot_of, len_of, owner, stamp, counts = smo_init(
-        X, x_sq, K_full, perm, y, kernel_id, gamma, coef0, degree, n_slots
-    )
-    code = smo_run(
-        X,
-        x_sq,
-        K_full,
-        perm,
-        y,
-        C,
-        kernel_id,
-        gamma,
-        coef0,
-        degree,
-        tol,
-        shrinking,
-        max_iter,
-        0,
-        idx,
-        alpha,
-        status,
-        G,
-        G_bar,
-        QD,
-        pool,
-        slot_of,
-        len_of,
-        owner,
-        stamp,
-        counts,
-    )
-    alpha_out, rho, n_iter, n_evals = smo_finish(
-        X,
-        x_sq,
-        K_full,
-        perm,
-        y,
-        kernel_id,
-        gamma,
-        coef0,
-        degree,
-        idx,
-        alpha,
-        status,
-        G,
-        G_bar,
-        pool,
-        slot_of,
-        len_of,
-        owner,
-        stamp,
-        counts,
-    )
+    kernel = (X, x_sq, K_full, perm, kernel_id, gamma, coef0, degree)
+    state = smo_init(kernel, y, n_slots)
+    code = smo_run(kernel, y, C, tol, shrinking, max_iter, 0, state)
+    alpha_out, rho, n_iter, n_evals = smo_finish(kernel, y, state)
     return alpha_out, rho, n_iter, n_evals, code

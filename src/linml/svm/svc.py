@@ -98,9 +98,8 @@ def _solve_pair(
     n_slots = int(max(2, min(n, cache_size * 2**20 // (4 * max(n, 1)))))
     y_pm = signs.astype(np.float64)  # copies: the solver permutes them in place
     C_t = C_rows.astype(np.float64)
-    kernel_args = (X_sub, x_sq, K, perm, y_pm)
-    params = (kernel_id, float(gamma), float(coef0), float(degree))
-    state = _kernels.smo_init(*kernel_args, *params, n_slots)
+    kernel = (X_sub, x_sq, K, perm, kernel_id, float(gamma), float(coef0), float(degree))
+    state = _kernels.smo_init(kernel, y_pm, n_slots)
     budget = int(max_iter) if max_iter > 0 else _default_max_iter(n)
     # the solver returns every _WORK_PER_CALL units of work, so Ctrl-C (KeyboardInterrupt)
     # is honoured within ~0.1 s; its state lives in arrays, so the chunks add up to exactly
@@ -108,12 +107,9 @@ def _solve_pair(
     status = _kernels.PAUSED
     while status == _kernels.PAUSED:
         status = _kernels.smo_run(
-            *kernel_args, C_t, *params, float(tol), bool(shrinking), budget, _WORK_PER_CALL, *state
+            kernel, y_pm, C_t, float(tol), bool(shrinking), budget, _WORK_PER_CALL, state
         )
-    idx, alpha, st, G, G_bar, _, pool, slot_of, len_of, owner, stamp, counts = state
-    alpha, rho, n_iter, n_evals = _kernels.smo_finish(
-        *kernel_args, *params, idx, alpha, st, G, G_bar, pool, slot_of, len_of, owner, stamp, counts
-    )
+    alpha, rho, n_iter, n_evals = _kernels.smo_finish(kernel, y_pm, state)
     return alpha, float(rho), int(n_iter), int(n_evals), int(status)
 
 
