@@ -1,5 +1,9 @@
 """Read tabular files into DataFrames and split them into a numeric X and a target y.
 
+:func:`existing_file` and :func:`reading` give every reader of data files (these and
+``linml.recommend.read_ratings``) the same errors: a missing file, or what a parser raises,
+becomes a :class:`~linml.exceptions.LinmlInputError` naming the file and its layout.
+
 >>> import pandas as pd
 >>> X, y, names = table_to_xy(pd.DataFrame({"a": [1, 2], "b": [3, 4], "t": [0.5, 1.5]}), "t")
 >>> names, X.shape, y.tolist()
@@ -8,7 +12,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +25,56 @@ from linml.exceptions import LinmlInputError
 __all__ = ["load_table", "table_to_xy"]
 
 _READERS = {".csv": "csv", ".tsv": "tsv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet"}
+
+
+#: what the parsers raise on a file they cannot read
+_READ_ERRORS = (
+    pd.errors.ParserError,
+    pd.errors.EmptyDataError,
+    UnicodeDecodeError,
+    OSError,
+    ValueError,
+)
+
+
+def existing_file(path: str | os.PathLike[str]) -> Path:
+    """``path`` as a :class:`~pathlib.Path`, raising ``LinmlInputError`` unless it is a file.
+
+    Parameters
+    ----------
+    path : str or PathLike
+
+    Returns
+    -------
+    Path
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise LinmlInputError(f"cannot read {str(p)!r}: no such file.")
+    return p
+
+
+@contextlib.contextmanager
+def reading(p: Path, layout: str) -> Iterator[None]:
+    """Parse ``p`` inside this block: a parser error leaves it as ``LinmlInputError``
+    ``"cannot read '<p>' as <layout>: <first line of the error>"``, chained to the error.
+
+    A ``LinmlInputError`` raised in the block (a ``ValueError`` too) passes unchanged.
+
+    Parameters
+    ----------
+    p : Path
+        The file being read.
+    layout : str
+        How it is read (``csv``, ``parquet``, ``colons``…), for the message.
+    """
+    try:
+        yield
+    except LinmlInputError:
+        raise
+    except _READ_ERRORS as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise LinmlInputError(f"cannot read {str(p)!r} as {layout}: {first}") from e
 
 
 def load_table(path: str | os.PathLike[str]) -> pd.DataFrame:
@@ -32,16 +88,14 @@ def load_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     LinmlInputError
         Missing or unreadable file, unknown extension, or an empty table.
     """
-    p = Path(path)
-    if not p.is_file():
-        raise LinmlInputError(f"cannot read {str(p)!r}: no such file.")
+    p = existing_file(path)
     suffix = p.suffix.lower()
     kind = _READERS.get(suffix, "npz" if suffix == ".npz" else None)
     if kind is None:
         raise LinmlInputError(
             f"cannot read {str(p)!r}: unknown file type {suffix!r}; use .csv, .tsv, .parquet or .npz."
         )
-    try:
+    with reading(p, kind):
         if kind == "csv":
             df = pd.read_csv(p)
         elif kind == "tsv":
@@ -50,17 +104,6 @@ def load_table(path: str | os.PathLike[str]) -> pd.DataFrame:
             df = pd.read_parquet(p)
         else:
             df = _read_npz(p)
-    except LinmlInputError:
-        raise
-    except (
-        pd.errors.ParserError,
-        pd.errors.EmptyDataError,
-        UnicodeDecodeError,
-        OSError,
-        ValueError,
-    ) as e:
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise LinmlInputError(f"cannot read {str(p)!r} as {kind}: {first}") from e
     if df.shape[0] == 0 or df.shape[1] == 0:
         raise LinmlInputError(f"{str(p)!r} holds no data (shape {df.shape}).")
     return df

@@ -68,6 +68,65 @@ def _random_state(random_state: Any) -> np.random.RandomState:
     return check_random_state(random_state)
 
 
+def _check_size(n_users: Any, n_items: Any, rank: Any) -> tuple[int, int, int]:
+    """``n_users``, ``n_items`` and ``rank`` checked to be integers >= 1."""
+    return (
+        _check_positive_int("n_users", n_users),
+        _check_positive_int("n_items", n_items),
+        _check_positive_int("rank", rank),
+    )
+
+
+def _latent_model(
+    n_users: int,
+    n_items: int,
+    rank: int,
+    signal: float,
+    user_bias: float,
+    item_bias: float,
+    rng: np.random.RandomState,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Draw ``(P, Q, b_u, b_i)`` of ``r_ui = mu + b_u + b_i + p_u^T q_i + eps``, in that order
+    from ``rng``: ``P`` (n_users, rank), ``Q`` (n_items, rank), ``b_u`` (n_users,), ``b_i``
+    (n_items,), with ``p_u^T q_i`` of standard deviation ``signal``."""
+    # p_u^T q_i = sum of `rank` products of N(0, s^2) pairs: variance rank * s^4 = signal^2
+    scale = np.sqrt(signal / np.sqrt(rank))
+    P = rng.standard_normal((n_users, rank)) * scale
+    Q = rng.standard_normal((n_items, rank)) * scale
+    b_user = rng.standard_normal(n_users) * user_bias
+    b_item = rng.standard_normal(n_items) * item_bias
+    return P, Q, b_user, b_item
+
+
+def _noisy_ratings(
+    model: tuple[np.ndarray, ...],
+    global_mean: Any,
+    noise: float,
+    users: np.ndarray,
+    items: np.ndarray,
+    gen: np.random.Generator,
+) -> np.ndarray:
+    """``mu + b_u + b_i + p_u^T q_i + eps`` on the cells ``(users, items)`` of the
+    ``model = (P, Q, b_u, b_i)`` of :func:`_latent_model`, ``eps ~ N(0, noise^2)`` from ``gen``."""
+    P, Q, b_user, b_item = model
+    latent = np.einsum("nk,nk->n", P[users], Q[items])  # p_u^T q_i for each observed cell
+    ratings = global_mean + b_user[users] + b_item[items] + latent
+    return ratings + gen.standard_normal(ratings.shape[0]) * noise
+
+
+def _truth(model: tuple[np.ndarray, ...], global_mean: Any, noise: float) -> dict[str, Any]:
+    """The ``return_truth`` dict of the ``model = (P, Q, b_u, b_i)`` of :func:`_latent_model`."""
+    P, Q, b_user, b_item = model
+    return {
+        "P": P,
+        "Q": Q,
+        "user_bias": b_user,
+        "item_bias": b_item,
+        "global_mean": float(global_mean),
+        "noise": noise,
+    }
+
+
 def make_low_rank_ratings(
     n_users: int = 1000,
     n_items: int = 500,
@@ -121,9 +180,7 @@ def make_low_rank_ratings(
     >>> bool(np.allclose(R[u, i], r))
     True
     """
-    n_users = _check_positive_int("n_users", n_users)
-    n_items = _check_positive_int("n_items", n_items)
-    rank = _check_positive_int("rank", rank)
+    n_users, n_items, rank = _check_size(n_users, n_items, rank)
     ratings_per_user = _check_positive_int("ratings_per_user", ratings_per_user)
     if ratings_per_user > n_items:
         raise LinmlInputError(
@@ -135,29 +192,13 @@ def make_low_rank_ratings(
     user_bias = _check_nonnegative("user_bias", user_bias)
     item_bias = _check_nonnegative("item_bias", item_bias)
     rng = _random_state(random_state)
-    # p_u^T q_i = sum of `rank` products of N(0, s^2) pairs: variance rank * s^4 = signal^2
-    scale = np.sqrt(signal / np.sqrt(rank))
-    P = rng.standard_normal((n_users, rank)) * scale
-    Q = rng.standard_normal((n_items, rank)) * scale
-    b_user = rng.standard_normal(n_users) * user_bias
-    b_item = rng.standard_normal(n_items) * item_bias
+    model = _latent_model(n_users, n_items, rank, signal, user_bias, item_bias, rng)
     gen = np.random.default_rng(rng.randint(2**31 - 1))
     users, items = _sample_cells(n_users, n_items, ratings_per_user, gen)
-    latent = np.einsum("nk,nk->n", P[users], Q[items])  # p_u^T q_i for each observed cell
-    ratings = global_mean + b_user[users] + b_item[items] + latent
-    ratings = ratings + gen.standard_normal(ratings.shape[0]) * noise
-    triple = (users, items, ratings)
+    triple = (users, items, _noisy_ratings(model, global_mean, noise, users, items, gen))
     if not return_truth:
         return triple
-    truth = {
-        "P": P,
-        "Q": Q,
-        "user_bias": b_user,
-        "item_bias": b_item,
-        "global_mean": float(global_mean),
-        "noise": noise,
-    }
-    return triple, truth
+    return triple, _truth(model, global_mean, noise)
 
 
 def make_implicit_feedback(
@@ -206,9 +247,7 @@ def make_implicit_feedback(
     >>> u.shape, bool((c >= 1).all())
     ((150,), True)
     """
-    n_users = _check_positive_int("n_users", n_users)
-    n_items = _check_positive_int("n_items", n_items)
-    rank = _check_positive_int("rank", rank)
+    n_users, n_items, rank = _check_size(n_users, n_items, rank)
     per_user = _check_positive_int("interactions_per_user", interactions_per_user)
     if per_user > n_items:
         raise LinmlInputError(
@@ -382,9 +421,7 @@ def make_long_tail_ratings(
     >>> bool(share_top_10pct > 0.3)
     True
     """
-    n_users = _check_positive_int("n_users", n_users)
-    n_items = _check_positive_int("n_items", n_items)
-    rank = _check_positive_int("rank", rank)
+    n_users, n_items, rank = _check_size(n_users, n_items, rank)
     min_per_user = _check_positive_int("min_per_user", min_per_user)
     max_per_user = _check_positive_int("max_per_user", max_per_user)
     if min_per_user > max_per_user:
@@ -415,12 +452,7 @@ def make_long_tail_ratings(
     if not isinstance(half_stars, bool | np.bool_):
         raise LinmlInputError(f"half_stars={half_stars!r} must be True or False.")
     rng = _random_state(random_state)
-    # p_u^T q_i = sum of `rank` products of N(0, s^2) pairs: variance rank * s^4 = signal^2
-    s = np.sqrt(signal / np.sqrt(rank))
-    P = rng.standard_normal((n_users, rank)) * s
-    Q = rng.standard_normal((n_items, rank)) * s
-    b_user = rng.standard_normal(n_users) * user_bias
-    b_item = rng.standard_normal(n_items) * item_bias
+    model = _latent_model(n_users, n_items, rank, signal, user_bias, item_bias, rng)
     gen = np.random.default_rng(rng.randint(2**31 - 1))
     # log w_i = -a log(1 + pi_i): the item of popularity rank pi_i
     log_w = -zipf_exponent * np.log1p(gen.permutation(n_items).astype(np.float64))
@@ -428,9 +460,7 @@ def make_long_tail_ratings(
     raw = np.exp(np.log(median_per_user) + count_spread * gen.standard_normal(n_users))
     counts = np.clip(np.rint(raw), min_per_user, min(max_per_user, n_items)).astype(np.int64)
     users, items = _sample_weighted_cells(counts, log_w, gen)
-    latent = np.einsum("nk,nk->n", P[users], Q[items])  # p_u^T q_i for each observed cell
-    z = global_mean + b_user[users] + b_item[items] + latent
-    z = z + gen.standard_normal(z.shape[0]) * noise
+    z = _noisy_ratings(model, global_mean, noise, users, items, gen)
     step = 0.5 if half_stars else 1.0
     # stars counted from `low`: r = low + step * round((z - low) / step), then clipped
     ratings = np.clip(
@@ -439,14 +469,7 @@ def make_long_tail_ratings(
     triple = (users, items, ratings)
     if not return_truth:
         return triple
-    truth = {
-        "P": P,
-        "Q": Q,
-        "user_bias": b_user,
-        "item_bias": b_item,
-        "global_mean": float(global_mean),
-        "noise": noise,
-        "popularity": np.exp(log_w),
-        "counts": counts,
-    }
+    truth = _truth(model, global_mean, noise)
+    truth["popularity"] = np.exp(log_w)
+    truth["counts"] = counts
     return triple, truth

@@ -31,12 +31,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from linml._base import Explanation
 from linml._validation import check_array
 from linml.exceptions import LinmlInputError
-from linml.neural._training import SMALL_GEMM_FLOPS
+from linml.linalg._blas import gemm_thread_limit
+from linml.linalg._spectrum import (
+    cond_from_spectrum,
+    effective_rank_from_spectrum,
+    rank_from_spectrum,
+)
 from linml.neural.layers import Layer, Sequential
 from linml.neural.losses import MSELoss, SoftmaxCrossEntropy
 
@@ -143,20 +147,6 @@ class NetworkDiagnosis:
         return str(self.explanation())
 
 
-def _effective_rank(s: np.ndarray) -> float:
-    s = s[s > 0]
-    if s.size == 0:
-        return 0.0
-    p = s / s.sum()
-    return float(np.exp(-np.sum(p * np.log(p))))  # exp(entropy), Roy & Vetterli 2007
-
-
-def _numerical_rank(s: np.ndarray, shape: tuple[int, ...], eps: float) -> int:
-    if s.size == 0 or s[0] == 0:
-        return 0
-    return int(np.sum(s > s[0] * max(shape) * eps))
-
-
 def _resolve(model: Any) -> tuple[Sequential, Any]:
     if isinstance(model, Sequential):
         return model, None
@@ -239,8 +229,7 @@ def network(model: Any, X: Any, y: Any = None, *, random_state: Any = 0) -> Netw
     X = check_array(X, name="X", allow_nd=True)
     widest = max((layer.params["W"].size for layer in net.layers if "W" in layer.params), default=0)
     # small products: one BLAS thread (waking threads costs more than it saves here)
-    threads = 1 if 2.0 * X.shape[0] * widest < SMALL_GEMM_FLOPS else None
-    with threadpool_limits(threads, user_api="blas"):
+    with gemm_thread_limit(2.0 * X.shape[0] * widest):
         return _diagnose(net, estimator, X, y, random_state)
 
 
@@ -291,9 +280,9 @@ def _diagnose(
                 shape=tuple(W2.shape),
                 singular_values=s,
                 spectral_norm=float(s[0]),
-                condition_number=float(s[0] / s[-1]) if s[-1] > 0 else np.inf,
-                effective_rank=_effective_rank(s),
-                numerical_rank=_numerical_rank(s, W2.shape, eps),
+                condition_number=cond_from_spectrum(s),
+                effective_rank=effective_rank_from_spectrum(s),
+                numerical_rank=rank_from_spectrum(s, max(W2.shape), eps),
                 input_norm=rms(outputs[p]),
                 weight_gradient_norm=float(np.linalg.norm(layer.grads["W"])),
                 input_gradient_norm=float(np.linalg.norm(grads[p]) * np.sqrt(n)),
@@ -349,7 +338,7 @@ def _verdict(
     H2 = H.reshape(H.shape[0], -1)
     if min(H2.shape) > 1:
         s = np.linalg.svd(H2 - H2.mean(axis=0), compute_uv=False)
-        er = _effective_rank(s)
+        er = effective_rank_from_spectrum(s)
         if er < RANK_FRACTION * min(H2.shape):
             reasons.append(
                 f"the deepest hidden features have effective rank {er:.1f} of {min(H2.shape)}"

@@ -31,6 +31,7 @@ import scipy.linalg as sla
 
 from linml.exceptions import LinmlInputError
 from linml.linalg._checks import as_matrix, check_tol, fix_column_signs
+from linml.linalg._spectrum import effective_rank_from_spectrum
 from linml.linalg.svd import _svd
 
 __all__ = [
@@ -172,11 +173,7 @@ def effective_rank(X: Any = None, *, singular_values: Any = None) -> float:
                 "singular_values must be a 1-D array of finite numbers >= 0; got "
                 f"{np.asarray(singular_values)!r}."
             )
-    total = float(S.sum())
-    if total == 0:
-        return 0.0
-    q = S[S > 0] / total
-    return float(np.exp(-np.sum(q * np.log(q))))
+    return effective_rank_from_spectrum(S)
 
 
 def null_space(X: Any, tol: float | None = None) -> np.ndarray:

@@ -40,6 +40,7 @@ from linml.linalg._checks import (
     check_positive_int,
     check_tol,
 )
+from linml.linalg._spectrum import cond_from_spectrum
 from linml.linalg.svd import _svd
 
 __all__ = [
@@ -96,10 +97,6 @@ class LstsqResult:
 
 
 # ---------------------------------------------------------------------------- solvers (trusting)
-def _cond_from_S(S: np.ndarray) -> float:
-    return float(S[0] / S[-1]) if S.size and S[-1] > 0 else math.inf
-
-
 def _solve_cholesky(X: np.ndarray, y: np.ndarray, alpha: float) -> tuple[np.ndarray, float]:
     """Normal equations ``(XᵀX + alpha I) b = Xᵀy`` (dual ``b = Xᵀ(XXᵀ + alpha I)⁻¹y`` if p > n).
 
@@ -313,7 +310,7 @@ def lstsq(
     if method == "svd":
         rc = max(n, p) * eps if rcond is None else float(rcond)
         b, rank, S = _solve_svd(X, y, alpha, rc)
-        return LstsqResult(b, rank, S, _cond_from_S(S), _residual_norm(X, y, b), "svd")
+        return LstsqResult(b, rank, S, cond_from_spectrum(S), _residual_norm(X, y, b), "svd")
 
     # method == "gd"
     tol = max(1e-10, 100 * eps) if tol is None else float(tol)
@@ -324,13 +321,13 @@ def lstsq(
     if not converged:
         warnings.warn(
             f"lstsq(method='gd') did not converge in max_iter={max_iter} iterations "
-            f"(tol={tol:g}); cond(X)² = {_cond_from_S(S) ** 2:.3g} sets the pace. Raise "
+            f"(tol={tol:g}); cond(X)² = {cond_from_spectrum(S) ** 2:.3g} sets the pace. Raise "
             "max_iter, add alpha, or use method='qr'.",
             ConvergenceWarning,
             stacklevel=2,
         )
     return LstsqResult(
-        b, min(n, p), S, _cond_from_S(S), _residual_norm(X, y, b), "gd", n_iter, converged
+        b, min(n, p), S, cond_from_spectrum(S), _residual_norm(X, y, b), "gd", n_iter, converged
     )
 
 

@@ -21,11 +21,12 @@ from typing import Any, ClassVar
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted
-from threadpoolctl import threadpool_limits
 
 from linml._base import Explanation, LinmlEstimator
 from linml._validation import Interval, Options
 from linml.exceptions import LinmlInputError
+from linml.linalg._blas import gemm_thread_limit
+from linml.linalg._spectrum import cond_from_spectrum, effective_rank_from_spectrum
 from linml.neural.activations import ACTIVATIONS, get_activation
 from linml.neural.init import INITIALIZERS
 from linml.neural.layers import Linear, Sequential, flatten_parameters
@@ -37,9 +38,6 @@ __all__ = ["TrainingDivergedError", "build_mlp", "make_optimizer", "train_networ
 
 # a loss this many times its starting value (or 1, if larger) counts as exploding
 EXPLODE_FACTOR = 1e4
-# below this many flops per GEMM a mini-batch step runs on one BLAS thread: waking and
-# synchronizing threads costs more than it saves (and on a busy machine far more)
-SMALL_GEMM_FLOPS = 2e7
 
 
 class TrainingDivergedError(ValueError, ArithmeticError):
@@ -207,11 +205,10 @@ def train_network(
     converged = False
     net.train()
     widest = max(W.size for W, _ in net.parameters())
-    blas_threads = 1 if 2.0 * batch * widest < SMALL_GEMM_FLOPS else None
     with (
         _progress(est.verbose, est.epochs, owner) as update,
         np.errstate(all="ignore"),
-        threadpool_limits(blas_threads, user_api="blas"),
+        gemm_thread_limit(2.0 * batch * widest),  # small mini-batch GEMMs: one BLAS thread
     ):
         for epoch in range(1, est.epochs + 1):
             order = rng.permutation(n) if est.shuffle else np.arange(n)
@@ -277,15 +274,6 @@ def _seed(random_state: Any) -> Any:
     if isinstance(random_state, np.random.RandomState):
         return random_state.randint(2**31 - 1)
     return random_state
-
-
-def effective_rank(s: np.ndarray) -> float:
-    """``exp(H(p))`` with ``p = s/Σs`` — the number of "active" singular values (Roy & Vetterli 2007)."""
-    s = s[s > 0]
-    if s.size == 0:
-        return 0.0
-    p = s / s.sum()
-    return float(np.exp(-np.sum(p * np.log(p))))
 
 
 class BaseMLP(LinmlEstimator):
@@ -485,11 +473,11 @@ class BaseMLP(LinmlEstimator):
         worst = (0.0, -1)
         for i, W in enumerate(self.coefs_):
             s = np.linalg.svd(np.asarray(W, dtype=np.float64), compute_uv=False)
-            cond = float(s[0] / s[-1]) if s[-1] > 0 else np.inf
+            cond, erank = cond_from_spectrum(s), effective_rank_from_spectrum(s)
             worst = max(worst, (cond, i))
             ex.add(
                 f"layer {i} W {W.shape[0]}x{W.shape[1]}",
-                f"‖W‖₂={s[0]:.3g}, cond={cond:.3g}, effective rank={effective_rank(s):.1f}/{s.size}",
+                f"‖W‖₂={s[0]:.3g}, cond={cond:.3g}, effective rank={erank:.1f}/{s.size}",
                 "the spectral norm bounds how much the layer can stretch its input; the "
                 "effective rank counts the directions it actually uses",
             )

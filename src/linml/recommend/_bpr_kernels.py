@@ -179,23 +179,17 @@ def _chunk_size(n_samples, n_chunks, c):  # pragma: no cover - compiled
     return n_samples // n_chunks + (1 if c < n_samples % n_chunks else 0)
 
 
+# The serial and the Hogwild epoch are the same loop compiled twice: numba fixes
+# ``parallel`` when it compiles a function, and its on-disk cache tells functions apart by
+# name and argument types only (one Python function under two decorators would share one
+# cache entry), so each gets a function of its own.
+
+
 @njit(cache=True)
 def bpr_epoch_serial(
-    indptr,
-    indices,
-    rows,
-    P,
-    Q,
-    b,
-    lr,
-    reg,
-    n_samples,
-    states,
-    popularity,
-    verify,
-    update_items,
+    indptr, indices, rows, P, Q, b, lr, reg, n_samples, states, popularity, verify, update_items,
     stats,
-):  # pragma: no cover - compiled
+):  # fmt: skip  # pragma: no cover - compiled
     """One epoch, chunk after chunk on one thread: reproducible bit-for-bit.
 
     ``states`` (n_chunks,) uint64 nonzero are advanced in place; ``stats`` (n_chunks, 4)
@@ -204,56 +198,20 @@ def bpr_epoch_serial(
     n_chunks = states.shape[0]
     for c in range(n_chunks):
         states[c] = _run_chunk(
-            indptr,
-            indices,
-            rows,
-            P,
-            Q,
-            b,
-            lr,
-            reg,
-            _chunk_size(n_samples, n_chunks, c),
-            states[c],
-            popularity,
-            verify,
-            update_items,
-            stats[c],
-        )
+            indptr, indices, rows, P, Q, b, lr, reg, _chunk_size(n_samples, n_chunks, c),
+            states[c], popularity, verify, update_items, stats[c],
+        )  # fmt: skip
 
 
 @njit(cache=True, parallel=True)
 def bpr_epoch_parallel(
-    indptr,
-    indices,
-    rows,
-    P,
-    Q,
-    b,
-    lr,
-    reg,
-    n_samples,
-    states,
-    popularity,
-    verify,
-    update_items,
+    indptr, indices, rows, P, Q, b, lr, reg, n_samples, states, popularity, verify, update_items,
     stats,
-):  # pragma: no cover - compiled
+):  # fmt: skip  # pragma: no cover - compiled
     """:func:`bpr_epoch_serial` with the chunks on numba's threads at once (Hogwild: racy)."""
     n_chunks = states.shape[0]
     for c in prange(n_chunks):
         states[c] = _run_chunk(
-            indptr,
-            indices,
-            rows,
-            P,
-            Q,
-            b,
-            lr,
-            reg,
-            _chunk_size(n_samples, n_chunks, c),
-            states[c],
-            popularity,
-            verify,
-            update_items,
-            stats[c],
-        )
+            indptr, indices, rows, P, Q, b, lr, reg, _chunk_size(n_samples, n_chunks, c),
+            states[c], popularity, verify, update_items, stats[c],
+        )  # fmt: skip

@@ -21,7 +21,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from linml._base import LinmlEstimator
 from linml.exceptions import LinmlInputError
-from linml.recommend.interactions import Interactions, _as_ids, lookup
+from linml.recommend.interactions import Interactions, _as_ids, as_interactions, lookup
 
 logger = logging.getLogger("linml.recommend")
 
@@ -85,6 +85,31 @@ def topn_indices(scores: np.ndarray, n: int, *, fill: int | None = None) -> np.n
     return top
 
 
+def implicit_feedback(X: Any, *, advice: str, role: str = "") -> Interactions:
+    """``X`` as :class:`Interactions` of implicit feedback: at least one stored entry, and
+    every value ``>= 0``.
+
+    Parameters
+    ----------
+    X : Interactions, scipy.sparse (n_users, n_items) or (users, items[, values])
+    advice : str
+        What to do about a negative value, the end of its error message.
+    role : str
+        What the values are used for, named after ``>= 0`` in that message.
+
+    Returns
+    -------
+    Interactions
+    """
+    inter = as_interactions(X)
+    if inter.nnz == 0:
+        raise LinmlInputError("X holds no interactions (empty data); need at least one.")
+    if (inter.values < 0).any():
+        bad = float(inter.values[inter.values < 0][0])
+        raise LinmlInputError(f"implicit feedback values must be >= 0{role}; found {bad}. {advice}")
+    return inter
+
+
 class FactorRecommender(LinmlEstimator, ABC):
     """Base of ALS and ImplicitALS (not public): everything that is not the fit itself."""
 
@@ -121,6 +146,24 @@ class FactorRecommender(LinmlEstimator, ABC):
         self, items: Any, allow_unknown: bool = False, hint: str | None = None
     ) -> np.ndarray:
         return lookup(self._index()[1], items, "item", allow_unknown, hint)
+
+    def _pair_idx(
+        self, users: Any, items: Any, unknown: str, hint: str | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Row and column indices of ``predict``'s (user, item) pairs, each (n,).
+
+        ``unknown="error"`` raises on an id never seen in training (naming ``hint`` as the
+        way out); ``"fallback"`` gives it the index -1. Raises also on any other ``unknown``
+        and when ``users`` and ``items`` differ in length.
+        """
+        if unknown not in ("error", "fallback"):
+            raise LinmlInputError(f"unknown={unknown!r} must be 'error' or 'fallback'.")
+        allow = unknown == "fallback"
+        u = self._user_idx(users, allow_unknown=allow, hint=hint)
+        i = self._item_idx(items, allow_unknown=allow, hint=hint)
+        if u.shape != i.shape:
+            raise LinmlInputError(f"users ({u.shape[0]}) and items ({i.shape[0]}) must pair up.")
+        return u, i
 
     def _user_counts(self) -> np.ndarray:
         return np.diff(self.seen_indptr_)

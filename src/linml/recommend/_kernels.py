@@ -17,6 +17,18 @@ _FAST = {"reassoc", "contract", "nsz", "arcp"}
 _CHUNK = 32  # rows per parallel task: big enough to amortize scratch, small for balance
 
 
+@njit(cache=True, inline="always")
+def _n_chunks(n_rows):  # pragma: no cover - compiled
+    """How many parallel tasks of ``_CHUNK`` rows cover ``n_rows`` rows."""
+    return (n_rows + _CHUNK - 1) // _CHUNK
+
+
+@njit(cache=True, inline="always")
+def _chunk_rows(c, n_rows):  # pragma: no cover - compiled
+    """The rows [lo, hi) of parallel task ``c``: ``_CHUNK`` rows, fewer in the last task."""
+    return c * _CHUNK, min(n_rows, (c + 1) * _CHUNK)
+
+
 @njit(cache=True, fastmath=_FAST)
 def _cholesky_solve(A, b, k):  # pragma: no cover - compiled
     """Solve A x = b in place for SPD ``A`` (lower triangle used): A <- L, b <- x.
@@ -66,11 +78,11 @@ def ridge_rows(
     """
     n_rows = indptr.shape[0] - 1
     k = Y.shape[1]
-    n_chunks = (n_rows + _CHUNK - 1) // _CHUNK
-    for c in prange(n_chunks):
+    for c in prange(_n_chunks(n_rows)):
+        lo, hi = _chunk_rows(c, n_rows)
         A = np.empty((k, k), dtype=Y.dtype)
         b = np.empty(k, dtype=Y.dtype)
-        for u in range(c * _CHUNK, min(n_rows, (c + 1) * _CHUNK)):
+        for u in range(lo, hi):
             A[:, :] = 0.0
             b[:] = 0.0
             xu = X[u]
@@ -159,6 +171,20 @@ def _longest_row(indptr, lo, hi):  # pragma: no cover - compiled
     return longest
 
 
+@njit(cache=True, inline="always")
+def _cg_workspace(indptr, lo, hi, Y):  # pragma: no cover - compiled
+    """The CG state of one chunk of rows [lo, hi), allocated once for all of them in Y's dtype:
+    the gather block ``Yu`` (longest row x k) and the iterate ``x``, residual ``r``,
+    direction ``p`` and product ``Ap`` (k,)."""
+    k = Y.shape[1]
+    Yu = np.empty((_longest_row(indptr, lo, hi), k), dtype=Y.dtype)
+    x = np.empty(k, dtype=Y.dtype)
+    r = np.empty(k, dtype=Y.dtype)
+    p = np.empty(k, dtype=Y.dtype)
+    Ap = np.empty(k, dtype=Y.dtype)
+    return Yu, x, r, p, Ap
+
+
 @njit(cache=True, fastmath=_FAST)
 def _cg_start(r, p):  # pragma: no cover - compiled
     """p = r (the first search direction); returns ‖r‖²."""
@@ -209,20 +235,13 @@ def ridge_cg_rows(
     n_rows = indptr.shape[0] - 1
     k = Y.shape[1]
     zero = np.zeros(1, dtype=Y.dtype)[0]
-    n_chunks = (n_rows + _CHUNK - 1) // _CHUNK
-    for c in prange(n_chunks):
-        lo = c * _CHUNK
-        hi = min(n_rows, (c + 1) * _CHUNK)
-        longest = _longest_row(indptr, lo, hi)
-        Yu = np.empty((longest, k), dtype=Y.dtype)
-        t = np.empty(longest, dtype=Y.dtype)
-        t0 = np.zeros(longest, dtype=Y.dtype)
-        ones = np.ones(longest, dtype=Y.dtype)
-        x = np.empty(k, dtype=Y.dtype)
-        r = np.empty(k, dtype=Y.dtype)
-        p = np.empty(k, dtype=Y.dtype)
+    for c in prange(_n_chunks(n_rows)):
+        lo, hi = _chunk_rows(c, n_rows)
+        Yu, x, r, p, Ap = _cg_workspace(indptr, lo, hi, Y)
+        t = np.empty(Yu.shape[0], dtype=Y.dtype)  # the row's targets t_uj
+        t0 = np.zeros(Yu.shape[0], dtype=Y.dtype)
+        ones = np.ones(Yu.shape[0], dtype=Y.dtype)
         neg_p = np.empty(k, dtype=Y.dtype)
-        Ap = np.empty(k, dtype=Y.dtype)
         for u in range(lo, hi):
             start = indptr[u]
             n_u = indptr[u + 1] - start
@@ -357,13 +376,13 @@ def implicit_cholesky_rows(indptr, indices, conf, Y, G, X, failed, loss):  # pra
     """
     n_rows = indptr.shape[0] - 1
     k = Y.shape[1]
-    n_chunks = (n_rows + _CHUNK - 1) // _CHUNK
-    for c in prange(n_chunks):
+    for c in prange(_n_chunks(n_rows)):
+        lo, hi = _chunk_rows(c, n_rows)
         A = np.empty((k, k), dtype=Y.dtype)
         b = np.empty(k, dtype=Y.dtype)
         rhs = np.empty(k, dtype=Y.dtype)
         zeros = np.zeros(k, dtype=Y.dtype)
-        for u in range(c * _CHUNK, min(n_rows, (c + 1) * _CHUNK)):
+        for u in range(lo, hi):
             A[:, :] = G
             b[:] = 0.0
             c_sum = 0.0
@@ -404,20 +423,13 @@ def implicit_cg_rows(indptr, indices, conf, Y, G, X, cg_steps, loss):  # pragma:
     n_rows = indptr.shape[0] - 1
     k = Y.shape[1]
     zero = np.zeros(1, dtype=Y.dtype)[0]
-    n_chunks = (n_rows + _CHUNK - 1) // _CHUNK
     tiny = 1e-20
-    for c in prange(n_chunks):
-        lo = c * _CHUNK
-        hi = min(n_rows, (c + 1) * _CHUNK)
-        longest = _longest_row(indptr, lo, hi)
-        Yu = np.empty((longest, k), dtype=Y.dtype)
-        cw = np.empty(longest, dtype=Y.dtype)
-        x = np.empty(k, dtype=Y.dtype)
+    for c in prange(_n_chunks(n_rows)):
+        lo, hi = _chunk_rows(c, n_rows)
+        Yu, x, r, p, Ap = _cg_workspace(indptr, lo, hi, Y)
+        cw = np.empty(Yu.shape[0], dtype=Y.dtype)  # the row's c_uj - 1
         neg = np.empty(k, dtype=Y.dtype)
         b = np.empty(k, dtype=Y.dtype)
-        r = np.empty(k, dtype=Y.dtype)
-        p = np.empty(k, dtype=Y.dtype)
-        Ap = np.empty(k, dtype=Y.dtype)
         for u in range(lo, hi):
             start = indptr[u]
             n_u = indptr[u + 1] - start

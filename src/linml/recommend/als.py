@@ -44,6 +44,7 @@ from linml._base import Explanation
 from linml._numba import launch
 from linml._validation import Interval, Options, check_array, check_random_state
 from linml.exceptions import LinmlInputError, NumericalWarning
+from linml.linalg._spectrum import product_singular_values, rank_from_spectrum
 from linml.linalg.svd import randomized_svd
 from linml.recommend import _kernels
 from linml.recommend._factor_model import _PREDICT_HINT, ColdStartWarning, FactorRecommender
@@ -464,37 +465,12 @@ class ALS(FactorRecommender):
     def _half_step(self, M, data, Y, row_off, col_off, reg_diag, weight, X) -> tuple[int, float]:
         """Solve every row's system in place in X. Returns (failed rows, sse before the step)."""
         sse = np.empty(X.shape[0], dtype=np.float64)
+        args = (M.indptr, M.indices, data, Y, row_off, col_off, reg_diag, weight, X)
         if self.solver == "cg":
-            launch(
-                _kernels.ridge_cg_rows,
-                M.indptr,
-                M.indices,
-                data,
-                Y,
-                row_off,
-                col_off,
-                reg_diag,
-                weight,
-                X,
-                self.cg_steps,
-                sse,
-            )
+            launch(_kernels.ridge_cg_rows, *args, self.cg_steps, sse)
             return 0, float(sse.sum())
         failed = np.zeros(X.shape[0], dtype=np.bool_)
-        launch(
-            _kernels.ridge_rows,
-            M.indptr,
-            M.indices,
-            data,
-            Y,
-            row_off,
-            col_off,
-            reg_diag,
-            weight,
-            X,
-            failed,
-            sse,
-        )
+        launch(_kernels.ridge_rows, *args, failed, sse)
         return int(failed.sum()), float(sse.sum())
 
     def _cell_predictions(self, rows, cols, Pa, Qa) -> np.ndarray:
@@ -627,13 +603,7 @@ class ALS(FactorRecommender):
             term), an unknown item ``mu + b_u``, both ``mu`` — with a ColdStartWarning.
         """
         check_is_fitted(self)
-        if unknown not in ("error", "fallback"):
-            raise LinmlInputError(f"unknown={unknown!r} must be 'error' or 'fallback'.")
-        allow = unknown == "fallback"
-        u = self._user_idx(users, allow_unknown=allow, hint=_PREDICT_HINT)
-        i = self._item_idx(items, allow_unknown=allow, hint=_PREDICT_HINT)
-        if u.shape != i.shape:
-            raise LinmlInputError(f"users ({u.shape[0]}) and items ({i.shape[0]}) must pair up.")
+        u, i = self._pair_idx(users, items, unknown, hint=_PREDICT_HINT)
         new_u, new_i = u < 0, i < 0
         if new_u.any() or new_i.any():
             warnings.warn(
@@ -756,10 +726,12 @@ class ALS(FactorRecommender):
     def _explain(self) -> Explanation:
         check_is_fitted(self)
         # singular values of the learned low-rank part P Q^T from two thin QRs (never forms it)
-        _, Rp = np.linalg.qr(self.user_factors_.astype(np.float64))
-        _, Rq = np.linalg.qr(self.item_factors_.astype(np.float64))
-        s = np.linalg.svd(Rp @ Rq.T, compute_uv=False)
-        tol = s[0] * max(self.n_users_, self.n_items_) * np.finfo(np.float64).eps if s.size else 0
+        s = product_singular_values(
+            self.user_factors_.astype(np.float64), self.item_factors_.astype(np.float64)
+        )
+        num_rank = rank_from_spectrum(
+            s, max(self.n_users_, self.n_items_), np.finfo(np.float64).eps
+        )
         energy = s**2 / max((s**2).sum(), np.finfo(float).tiny)
         eff = int(np.searchsorted(np.cumsum(energy), 0.9) + 1) if s.size else 0
         ex = Explanation(title=f"ALS (rank {self.rank}, reg {self.reg})")
@@ -770,7 +742,7 @@ class ALS(FactorRecommender):
             f"density {self.seen_values_.shape[0] / (self.n_users_ * self.n_items_):.3g}",
         )
         ex.add("singular values of P Q^T", s, "spectrum of the learned low-rank part")
-        ex.add("numerical rank", int((s > tol).sum()), f"of {self.rank} factors")
+        ex.add("numerical rank", num_rank, f"of {self.rank} factors")
         ex.add("rank holding 90% of the energy", eff, "factors that matter")
         ex.add("global mean", self.global_mean_)
         ex.add(

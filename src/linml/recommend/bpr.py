@@ -13,6 +13,8 @@ implicit feedback", UAI 2009). Maximizing it maximizes a smoothed AUC of every u
 >>> from linml.datasets.ratings import make_implicit_feedback
 >>> u, i, c = make_implicit_feedback(300, 80, rank=4, interactions_per_user=10, random_state=0)
 >>> model = BPR(rank=8, n_epochs=5, random_state=0).fit((u, i, c))
+>>> len(model.loss_trace_), len(model.auc_trace_)  # one entry per epoch
+(5, 5)
 >>> ids, scores = model.recommend(0, n=5)
 >>> ids.shape
 (5,)
@@ -33,16 +35,26 @@ from linml._base import Explanation
 from linml._numba import launch
 from linml._validation import Interval, Options, check_random_state
 from linml.exceptions import LinmlInputError, NumericalWarning
+from linml.linalg._spectrum import product_singular_values, rank_from_spectrum
 from linml.recommend import _bpr_kernels as K
-from linml.recommend._factor_model import ColdStartWarning, FactorRecommender, ScoreExplanation
+from linml.recommend._factor_model import (
+    ColdStartWarning,
+    FactorRecommender,
+    ScoreExplanation,
+    implicit_feedback,
+)
 from linml.recommend._progress import progress_bar
-from linml.recommend.interactions import as_interactions
 
 __all__ = ["BPR"]
 
 logger = logging.getLogger("linml.recommend")
 
 _FOLD_SEED = np.uint64(0x9E3779B97F4A7C15)  # fixed stream for fold-in: same ratings, same factors
+#: what to do about a negative value in the training data
+_NEGATIVE_ADVICE = (
+    "BPR treats every stored entry as a positive: drop the negative ones (or use ALS for "
+    "signed ratings)."
+)
 
 
 class BPR(FactorRecommender):
@@ -196,15 +208,7 @@ class BPR(FactorRecommender):
         self
         """
         self._check_params()
-        inter = as_interactions(X)
-        if inter.nnz == 0:
-            raise LinmlInputError("X holds no interactions (empty data); need at least one.")
-        if (inter.values < 0).any():
-            bad = float(inter.values[inter.values < 0][0])
-            raise LinmlInputError(
-                f"implicit feedback values must be >= 0; found {bad}. BPR treats every stored "
-                "entry as a positive: drop the negative ones (or use ALS for signed ratings)."
-            )
+        inter = implicit_feedback(X, advice=_NEGATIVE_ADVICE)
         M = inter.matrix
         n_users, n_items = M.shape
         counts = np.diff(M.indptr)
@@ -286,13 +290,7 @@ class BPR(FactorRecommender):
             with a ColdStartWarning.
         """
         check_is_fitted(self)
-        if unknown not in ("error", "fallback"):
-            raise LinmlInputError(f"unknown={unknown!r} must be 'error' or 'fallback'.")
-        allow = unknown == "fallback"
-        u = self._user_idx(users, allow_unknown=allow)
-        i = self._item_idx(items, allow_unknown=allow)
-        if u.shape != i.shape:
-            raise LinmlInputError(f"users ({u.shape[0]}) and items ({i.shape[0]}) must pair up.")
+        u, i = self._pair_idx(users, items, unknown)
         if (u < 0).any() or (i < 0).any():
             warnings.warn(
                 f"{int((u < 0).sum())} unknown user(s) and {int((i < 0).sum())} unknown item(s): "
@@ -400,13 +398,9 @@ class BPR(FactorRecommender):
         check_is_fitted(self)
         P64 = self.user_factors_.astype(np.float64)
         Q64 = self.item_factors_.astype(np.float64)
-        # singular values of P Q^T from the two small triangular factors: P = U_p R_p,
-        # Q = U_q R_q  =>  P Q^T = U_p (R_p R_q^T) U_q^T, so sv(P Q^T) = sv(R_p R_q^T)
-        _, Rp = np.linalg.qr(P64)
-        _, Rq = np.linalg.qr(Q64)
-        s = np.linalg.svd(Rp @ Rq.T, compute_uv=False)
+        s = product_singular_values(P64, Q64)  # sv(P Q^T) from two thin QRs
         eps = np.finfo(self.user_factors_.dtype).eps
-        eff_rank = int((s > s[0] * max(P64.shape + Q64.shape) * eps).sum()) if s[0] > 0 else 0
+        eff_rank = rank_from_spectrum(s, max(P64.shape + Q64.shape), eps)
         ex = Explanation(
             title=f"BPR (rank {self.rank}, learning rate {self.learning_rate}, reg {self.reg})"
         )

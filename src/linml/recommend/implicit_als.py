@@ -31,10 +31,15 @@ from linml._base import Explanation
 from linml._numba import launch
 from linml._validation import Interval, Options, check_random_state
 from linml.exceptions import LinmlInputError, NumericalWarning
+from linml.linalg._spectrum import product_singular_values
 from linml.recommend import _kernels
-from linml.recommend._factor_model import _PREDICT_HINT, ColdStartWarning, FactorRecommender
+from linml.recommend._factor_model import (
+    _PREDICT_HINT,
+    ColdStartWarning,
+    FactorRecommender,
+    implicit_feedback,
+)
 from linml.recommend._progress import progress_bar
-from linml.recommend.interactions import as_interactions
 
 __all__ = ["ImplicitALS"]
 
@@ -42,6 +47,9 @@ logger = logging.getLogger("linml.recommend")
 
 #: default of the deprecated ``factors`` parameter: "not given" (sklearn clone needs a value)
 _DEPRECATED = "deprecated"
+#: what the training values are, and what to do about a negative one
+_VALUES_ROLE = " (confidence 1 + alpha * value)"
+_NEGATIVE_ADVICE = "Use ALS for signed ratings."
 
 
 class ImplicitALS(FactorRecommender):
@@ -197,15 +205,7 @@ class ImplicitALS(FactorRecommender):
         self
         """
         self._check_params()
-        inter = as_interactions(X)
-        if inter.nnz == 0:
-            raise LinmlInputError("X holds no interactions (empty data); need at least one.")
-        if (inter.values < 0).any():
-            bad = float(inter.values[inter.values < 0][0])
-            raise LinmlInputError(
-                f"implicit feedback values must be >= 0 (confidence 1 + alpha * value); found "
-                f"{bad}. Use ALS for signed ratings."
-            )
+        inter = implicit_feedback(X, advice=_NEGATIVE_ADVICE, role=_VALUES_ROLE)
         dt = np.dtype(self.dtype)
         self._store_training(inter)
         M = inter.matrix
@@ -296,13 +296,7 @@ class ImplicitALS(FactorRecommender):
             interactions (``x = 0``) — with a ColdStartWarning.
         """
         check_is_fitted(self)
-        if unknown not in ("error", "fallback"):
-            raise LinmlInputError(f"unknown={unknown!r} must be 'error' or 'fallback'.")
-        allow = unknown == "fallback"
-        u = self._user_idx(users, allow_unknown=allow, hint=_PREDICT_HINT)
-        i = self._item_idx(items, allow_unknown=allow, hint=_PREDICT_HINT)
-        if u.shape != i.shape:
-            raise LinmlInputError(f"users ({u.shape[0]}) and items ({i.shape[0]}) must pair up.")
+        u, i = self._pair_idx(users, items, unknown, hint=_PREDICT_HINT)
         new = (u < 0) | (i < 0)
         if new.any():
             warnings.warn(
@@ -378,9 +372,7 @@ class ImplicitALS(FactorRecommender):
         cond = float(
             (eig[0] + self.reg) / (eig[-1] + self.reg)
         )  # conditioning of the shared part Y^T Y + reg I
-        _, Rx = np.linalg.qr(X64)
-        _, Ry = np.linalg.qr(Y64)
-        s = np.linalg.svd(Rx @ Ry.T, compute_uv=False)
+        s = product_singular_values(X64, Y64)  # sv(X Y^T) from two thin QRs
         ex = Explanation(title=f"ImplicitALS (rank {k}, reg {self.reg}, alpha {self.alpha})")
         ex.add("shape", (self.n_users_, self.n_items_), "users x items")
         ex.add("interactions", int(self.seen_values_.shape[0]))

@@ -30,6 +30,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from linml._validation import check_finite
+from linml.datasets.loaders import existing_file, reading
 from linml.exceptions import LinmlInputError
 
 __all__ = ["DUPLICATE_POLICIES", "Interactions", "as_interactions", "read_ratings"]
@@ -530,15 +531,13 @@ def read_ratings(
     >>> read_ratings(path)
     Interactions(2 users x 1 items, 2 interactions, density 1, timestamped)
     """
-    p = Path(path)
-    if not p.is_file():
-        raise LinmlInputError(f"cannot read {str(p)!r}: no such file.")
+    p = existing_file(path)
     layouts = ("auto", "csv", "tsv", "parquet", "tab", "colons")
     if layout not in layouts:
         raise LinmlInputError(f"layout={layout!r} must be one of {', '.join(map(repr, layouts))}.")
     if layout == "auto":
         layout = _sniff_layout(p)
-    try:
+    with reading(p, layout):
         if layout == "parquet":
             df = pd.read_parquet(p)
         elif layout in ("tab", "colons"):
@@ -552,17 +551,6 @@ def read_ratings(
             df.columns = (_HEADERLESS + [f"extra{j}" for j in range(df.shape[1])])[: df.shape[1]]
         else:
             df = pd.read_csv(p, sep="\t" if layout == "tsv" else ",")
-    except LinmlInputError:
-        raise
-    except (
-        pd.errors.ParserError,
-        pd.errors.EmptyDataError,
-        UnicodeDecodeError,
-        OSError,
-        ValueError,
-    ) as e:
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise LinmlInputError(f"cannot read {str(p)!r} as {layout}: {first}") from e
     return Interactions.from_frame(
         df, user=user, item=item, rating=rating, timestamp=timestamp, duplicates=duplicates
     )

@@ -687,6 +687,26 @@ class _BaseSearch(BaseEstimator, ABC):
     def _candidates(self) -> list[dict[str, Any]]:
         """The parameter settings to cross-validate, validated against the model."""
 
+    def _store_search_params(
+        self,
+        model: Any,
+        cv: Any,
+        metric: Any,
+        refit: bool,
+        n_jobs: int | None,
+        random_state: Any,
+        verbose: bool | int,
+    ) -> None:
+        """Store, unchanged, the ``__init__`` parameters every search has (``__init__`` only
+        stores its parameters, as scikit-learn's ``get_params`` and ``clone`` need)."""
+        self.model = model
+        self.cv = cv
+        self.metric = metric
+        self.refit = refit
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.verbose = verbose
+
     def fit(self, interactions: Any = None, y: Any = None) -> _BaseSearch:
         """Cross-validate every setting on the same folds; refit the best on all the data.
 
@@ -896,14 +916,8 @@ class GridSearchCV(_BaseSearch):
         random_state: Any = None,
         verbose: bool | int = False,
     ) -> None:
-        self.model = model
         self.param_grid = param_grid
-        self.cv = cv
-        self.metric = metric
-        self.refit = refit
-        self.n_jobs = n_jobs
-        self.random_state = random_state
-        self.verbose = verbose
+        self._store_search_params(model, cv, metric, refit, n_jobs, random_state, verbose)
 
     def _candidates(self) -> list[dict[str, Any]]:
         grids = _check_space(self.param_grid, self.model, "param_grid", False)
@@ -959,15 +973,9 @@ class RandomizedSearchCV(_BaseSearch):
         random_state: Any = None,
         verbose: bool | int = False,
     ) -> None:
-        self.model = model
         self.param_distributions = param_distributions
         self.n_iter = n_iter
-        self.cv = cv
-        self.metric = metric
-        self.refit = refit
-        self.n_jobs = n_jobs
-        self.random_state = random_state
-        self.verbose = verbose
+        self._store_search_params(model, cv, metric, refit, n_jobs, random_state, verbose)
 
     def _candidates(self) -> list[dict[str, Any]]:
         spaces = _check_space(self.param_distributions, self.model, "param_distributions", True)
