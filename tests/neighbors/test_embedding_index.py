@@ -208,3 +208,90 @@ def test_default_ids_are_refused_by_an_index_of_string_ids():
     with pytest.raises(LinmlInputError, match="holds string ids; pass ids="):
         index.add(np.ones((1, 2)))
     assert index.ids.tolist() == ["a", "b"]  # nothing was added
+
+
+# ---------------------------------------------------------------- tiled, threaded scan (issue 19)
+def _oracle_topk(Q, X, bias, k):
+    """Top-k of s = Q Xᵀ + bias by a stable argsort of the full score matrix (lower row first)."""
+    s = Q.astype(np.float64) @ X.astype(np.float64).T + bias.astype(np.float64)
+    order = np.argsort(-s, axis=1, kind="stable")[:, :k]
+    return np.take_along_axis(s, order, 1), order
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n_workers", [1, 2, 3])
+@pytest.mark.parametrize("k", [1, 10, 150])
+def test_tiled_scan_equals_full_argsort(dtype, n_workers, k):
+    """Any tile shape and worker count gives the argsort answer; k > a worker's share of rows
+    (k=150 with 2–3 workers over 200 rows) still merges to the exact top-k."""
+    from linml.neighbors.embedding_index import _exact_topk
+
+    rng = np.random.default_rng(k + n_workers)
+    X = rng.normal(size=(200, 12)).astype(dtype)
+    Q = rng.normal(size=(9, 12)).astype(dtype)
+    bias = rng.normal(size=200).astype(dtype)
+    # 900 entries per worker: tiles of 9 queries × 100 rows → 2 tiles
+    val, idx = _exact_topk(Q, X, bias, k, 900 * X.itemsize * n_workers / 2**20, n_workers)
+    ref_val, ref_idx = _oracle_topk(Q, X, bias, k)
+    tol = 1e-4 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(val, ref_val, rtol=tol, atol=tol)
+    assert val.dtype == dtype and idx.dtype == np.int64
+    if dtype == np.float64:
+        np.testing.assert_array_equal(idx, ref_idx)
+
+
+@pytest.mark.parametrize("n_workers", [1, 2])
+def test_tiled_scan_ties_keep_the_lower_row(n_workers):
+    """Rows with equal scores spread over tiles that different workers take: lower row first."""
+    from linml.neighbors.embedding_index import _exact_topk
+
+    X = np.tile(np.eye(3), (40, 1))  # rows j, j+3, j+6, … are equal
+    Q = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 2.0]])
+    val, idx = _exact_topk(Q, X, np.zeros(120), 5, 8 * 2 * 7 * n_workers / 2**20, n_workers)
+    np.testing.assert_array_equal(idx, [[0, 3, 6, 9, 12], [2, 5, 8, 11, 14]])
+    np.testing.assert_array_equal(val, [[1.0] * 5, [2.0] * 5])
+
+
+@pytest.mark.parametrize("metric", ["ip", "l2", "cosine"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_threaded_search_equals_one_thread(metric, dtype, monkeypatch):
+    """A search large enough for the worker pool returns the ids and scores of the
+    single-threaded scan, and leaves the BLAS thread setting as it found it."""
+    from threadpoolctl import threadpool_info
+
+    import linml.neighbors.embedding_index as ei
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(3000, 16)).astype(dtype)
+    Q = rng.normal(size=(40, 16)).astype(dtype)
+    index = EmbeddingIndex(metric, dtype=dtype, max_memory_mb=0.05).add(X)
+    before = [p["num_threads"] for p in threadpool_info()]
+    monkeypatch.setattr(ei, "_n_workers", lambda flops, nq: 2)
+    two = index.search(Q, k=10)
+    assert [p["num_threads"] for p in threadpool_info()] == before
+    monkeypatch.setattr(ei, "_n_workers", lambda flops, nq: 1)
+    one = index.search(Q, k=10)
+    np.testing.assert_array_equal(two.indices, one.indices)
+    np.testing.assert_array_equal(two.scores, one.scores)
+    ref_scores, ref_idx = _brute(Q.astype(np.float64), X.astype(np.float64), metric, 10)
+    tol = 1e-4 if dtype == np.float32 else 1e-9
+    np.testing.assert_allclose(one.scores, ref_scores, rtol=tol, atol=tol)
+    assert (one.indices == ref_idx).mean() > 0.99
+
+
+def test_k_larger_than_the_index_is_refused():
+    index = EmbeddingIndex("l2").add(np.eye(3))
+    with pytest.raises(LinmlInputError, match=r"k=4 must be an integer in \[1, 3\]"):
+        index.search(np.ones(3), k=4)
+
+
+def test_worker_count_follows_the_blas_thread_limit():
+    """threadpool_limits(1) means a one-thread scan; tiny or short scans never start threads."""
+    from threadpoolctl import threadpool_limits
+
+    from linml.neighbors.embedding_index import _n_workers
+
+    assert _n_workers(1e3, 1000) == 1
+    assert _n_workers(1e12, 16) == 1  # a short query block: BLAS's threads share the GEMM
+    with threadpool_limits(1, user_api="blas"):
+        assert _n_workers(1e12, 1000) == 1

@@ -41,7 +41,11 @@ for t in threads:
     t.start()
 for t in threads:
     t.join()
-assert numba.threading_layer() == "workqueue", numba.threading_layer()
+try:  # the exact scan runs nogil kernels on Python threads: maybe no parallel launch at all
+    layer = numba.threading_layer()
+except ValueError:
+    layer = None
+assert layer in (None, "workqueue"), layer
 assert not wrong, f"{len(wrong)} searches returned wrong neighbours"
 print("ok")
 """

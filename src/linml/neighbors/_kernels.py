@@ -6,6 +6,24 @@ import numpy as np
 from numba import njit, prange
 
 
+@njit(inline="always")
+def _merge_row(S, r, bias, col_offset, top_val, top_idx, i):  # pragma: no cover - compiled
+    """Merge score row ``S[r]`` (+ ``bias``) into the sorted top-k list ``top_val[i]``."""
+    k = top_val.shape[1]
+    thresh = top_val[i, k - 1]
+    for j in range(S.shape[1]):
+        v = S[r, j] + bias[j]
+        if v > thresh:
+            pos = k - 1
+            while pos > 0 and top_val[i, pos - 1] < v:
+                top_val[i, pos] = top_val[i, pos - 1]
+                top_idx[i, pos] = top_idx[i, pos - 1]
+                pos -= 1
+            top_val[i, pos] = v
+            top_idx[i, pos] = col_offset + j
+            thresh = top_val[i, k - 1]
+
+
 @njit(parallel=True, cache=True)
 def topk_merge(S, bias, col_offset, top_val, top_idx):  # pragma: no cover - compiled
     """Merge a block of scores into running top-k lists, in place.
@@ -16,21 +34,20 @@ def topk_merge(S, bias, col_offset, top_val, top_idx):  # pragma: no cover - com
     k-th best, so after the first block nearly every entry costs one comparison. Equal scores
     keep the lower index first (strict ``>``), which makes results deterministic.
     """
-    nq, nb = S.shape
-    k = top_val.shape[1]
-    for i in prange(nq):
-        thresh = top_val[i, k - 1]
-        for j in range(nb):
-            v = S[i, j] + bias[j]
-            if v > thresh:
-                pos = k - 1
-                while pos > 0 and top_val[i, pos - 1] < v:
-                    top_val[i, pos] = top_val[i, pos - 1]
-                    top_idx[i, pos] = top_idx[i, pos - 1]
-                    pos -= 1
-                top_val[i, pos] = v
-                top_idx[i, pos] = col_offset + j
-                thresh = top_val[i, k - 1]
+    for i in prange(S.shape[0]):
+        _merge_row(S, i, bias, col_offset, top_val, top_idx, i)
+
+
+@njit(nogil=True, cache=True)
+def topk_merge_rows(S, bias, col_offset, row_offset, top_val, top_idx):  # pragma: no cover
+    """:func:`topk_merge` on one thread, without the GIL, for score rows ``row_offset + r``.
+
+    Row ``r`` of ``S`` (query ``row_offset + r``) is merged into ``top_val[row_offset + r]``
+    with the same rule (``S[r, j] + bias[j]``, index ``col_offset + j``, ties keep the lower
+    index). Several Python threads call it at once, each on its own ``top_val``/``top_idx``.
+    """
+    for r in range(S.shape[0]):
+        _merge_row(S, r, bias, col_offset, top_val, top_idx, row_offset + r)
 
 
 def topk_merge_reference(S, bias, col_offset, top_val, top_idx):

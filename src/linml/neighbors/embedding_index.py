@@ -32,16 +32,17 @@ import contextlib
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Hashable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from linml._numba import launch
 from linml._validation import check_array
 from linml.exceptions import LinmlInputError
-from linml.neighbors._kernels import topk_merge
+from linml.neighbors._kernels import topk_merge_rows
 
 __all__ = ["EmbeddingIndex", "SearchResult"]
 
@@ -138,6 +139,142 @@ def _new_ids(existing: np.ndarray, m: int, ids: Any) -> np.ndarray:
             f"id {dup.item()!r} is already in the index (ids must be unique); remove it first."
         )
     return new_ids
+
+
+# ---------------------------------------------------------------------- exact top-k scan
+#: a scan of fewer flops (2 nq n d) than this runs on the calling thread alone: starting
+#: threads and re-limiting BLAS would cost more than they save
+_POOL_MIN_FLOPS = 2e8
+#: fewer queries than this run on the calling thread too: a short query block makes each tile
+#: GEMM a memory-bound stream over X that BLAS's own threads share well (measured with 16 and
+#: 1000 queries: the pool is ~1.5× slower at 16 and ~1.3× faster at 1000, benchmarks/graph_search.py)
+_POOL_MIN_QUERIES = 256
+#: entries of one score tile S (q_block × x_block); 1024² float32 (4 MB) stays in L2/L3, so
+#: the GEMM writes and the merge reads S from cache instead of memory
+_TILE_ENTRIES = 2**20
+#: queries per tile: a tall query block keeps the GEMM efficient (each X tile is read once)
+_Q_BLOCK = 1024
+
+_blas_lock = threading.Lock()
+_blas_users = 0  # scans now running with BLAS held at one thread
+_blas_limit: Any = None  # the threadpoolctl limit they share (restored by the last to leave)
+_blas_controller: Any = None
+
+
+def _blas_libraries() -> Any:
+    """The loaded BLAS libraries (threadpoolctl), found once per process."""
+    global _blas_controller
+    if _blas_controller is None:
+        from threadpoolctl import ThreadpoolController
+
+        _blas_controller = ThreadpoolController().select(user_api="blas")
+    return _blas_controller
+
+
+def _n_workers(flops: float, nq: int) -> int:
+    """Scan threads: the BLAS thread setting (so ``threadpool_limits(1)`` means one thread),
+    at most numba's thread count, and 1 for a scan too small or with too few queries."""
+    if flops < _POOL_MIN_FLOPS or nq < _POOL_MIN_QUERIES:
+        return 1
+    import numba
+
+    blas = max((lib.num_threads for lib in _blas_libraries().lib_controllers), default=1)
+    return max(1, min(blas, numba.get_num_threads()))
+
+
+@contextlib.contextmanager
+def _one_blas_thread() -> Iterator[None]:
+    """BLAS limited to one thread while any scan's workers run; restored by the last one.
+
+    Counted, so concurrent searches (a server's threads) never restore each other's saved
+    setting in the wrong order and leave BLAS stuck at one thread.
+    """
+    global _blas_users, _blas_limit
+    with _blas_lock:
+        if _blas_users == 0:
+            _blas_limit = _blas_libraries().limit(limits=1)
+        _blas_users += 1
+    try:
+        yield
+    finally:
+        with _blas_lock:
+            _blas_users -= 1
+            if _blas_users == 0:
+                _blas_limit.restore_original_limits()
+                _blas_limit = None
+
+
+def _tile_shape(
+    nq: int, n: int, n_workers: int, itemsize: int, max_memory_mb: float
+) -> tuple[int, int]:
+    """``(q_block, x_block)`` of the score tiles: ``_TILE_ENTRIES`` entries, fewer when
+    ``n_workers`` tiles would exceed ``max_memory_mb``."""
+    budget = max(1, int(max_memory_mb * 2**20 / itemsize) // n_workers)  # entries per tile
+    entries = min(_TILE_ENTRIES, budget)
+    q_block = max(1, min(nq, _Q_BLOCK, entries))
+    x_block = max(1, min(n, entries // q_block))
+    return q_block, x_block
+
+
+def _exact_topk(
+    Q: np.ndarray,
+    X: np.ndarray,
+    bias: np.ndarray,
+    k: int,
+    max_memory_mb: float,
+    n_workers: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Top-``k`` of ``s_ij = Q_i·X_j + bias_j`` per query row, by tiles of GEMM and merge.
+
+    ``X`` is cut into row tiles ``X_t`` (``x_block`` rows from ``t``); for each tile and
+    block of queries ``Q_b``, ``S = Q_b X_tᵀ`` is one GEMM into a cache-sized buffer and
+    :func:`~linml.neighbors._kernels.topk_merge_rows` merges ``S + bias_t`` into the running
+    top-k (descending ``s``, equal scores by the lower row ``j``). With ``n_workers > 1``
+    (default: :func:`_n_workers`) each worker thread keeps its own top-k and takes tiles
+    from a shared counter in increasing ``t``, with BLAS at one thread, so no thread waits
+    on another before the end; the workers' ``n_workers · k`` candidates are then merged by
+    the same order (descending ``s``, ties by lower ``j``), which makes the answer the same
+    whichever worker scanned which tile.
+
+    Returns
+    -------
+    top_val : ndarray of shape (nq, k)
+        The ``k`` largest ``s_ij`` of each row, descending.
+    top_idx : ndarray of shape (nq, k), int64
+        Their rows ``j`` in ``X``.
+    """
+    nq, n = Q.shape[0], X.shape[0]
+    if n_workers is None:
+        n_workers = _n_workers(2.0 * nq * n * X.shape[1], nq)
+    q_block, x_block = _tile_shape(nq, n, n_workers, X.dtype.itemsize, max_memory_mb)
+    starts = range(0, n, x_block)
+    n_workers = max(1, min(n_workers, len(starts)))
+    next_tile, lock = iter(starts), threading.Lock()
+
+    def scan() -> tuple[np.ndarray, np.ndarray]:
+        top_val = np.full((nq, k), -np.inf, dtype=X.dtype)
+        top_idx = np.full((nq, k), -1, dtype=np.int64)
+        S = np.empty((q_block, x_block), dtype=X.dtype)
+        while True:
+            with lock:  # tiles leave in increasing order: each worker sees rising rows
+                xs = next(next_tile, None)
+            if xs is None:
+                return top_val, top_idx
+            Xt, bias_t = X[xs : xs + x_block], bias[xs : xs + x_block]
+            for qs in range(0, nq, q_block):
+                Qb = Q[qs : qs + q_block]
+                Sb = S[: Qb.shape[0], : Xt.shape[0]]
+                np.matmul(Qb, Xt.T, out=Sb)  # S = Q_b X_tᵀ, (q_block, x_block): one GEMM
+                topk_merge_rows(Sb, bias_t, xs, qs, top_val, top_idx)
+
+    if n_workers == 1:
+        return scan()
+    with _one_blas_thread(), ThreadPoolExecutor(n_workers) as pool:
+        parts = [f.result() for f in [pool.submit(scan) for _ in range(n_workers)]]
+    cand_val = np.concatenate([p[0] for p in parts], axis=1)  # (nq, n_workers · k)
+    cand_idx = np.concatenate([p[1] for p in parts], axis=1)
+    order = np.lexsort((cand_idx, -cand_val), axis=1)[:, :k]  # descending s, ties: lower j
+    return np.take_along_axis(cand_val, order, axis=1), np.take_along_axis(cand_idx, order, 1)
 
 
 class EmbeddingIndex:
@@ -286,26 +423,14 @@ class EmbeddingIndex:
         return SearchResult(scores, self._ids[top_idx], top_idx)
 
     def _search_rows(self, Q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        nq, n = Q.shape[0], len(self)
-        itemsize = self.dtype.itemsize
-        budget = self.max_memory_mb * 2**20 / itemsize  # entries of one score block
-        q_block = int(min(nq, max(1, budget // min(n, 4096))))
-        x_block = int(max(1, min(n, budget // q_block)))
-        top_val = np.full((nq, k), -np.inf, dtype=self.dtype)
-        top_idx = np.full((nq, k), -1, dtype=np.int64)
-        bias = -self._sqnorm if self.metric == "l2" else np.zeros(n, dtype=self.dtype)
-        Xt_scale = 2.0 if self.metric == "l2" else 1.0
-        S = np.empty((q_block, x_block), dtype=self.dtype)
-        for qs in range(0, nq, q_block):
-            Qb = Q[qs : qs + q_block] * self.dtype.type(Xt_scale)
-            tv, ti = top_val[qs : qs + q_block], top_idx[qs : qs + q_block]
-            for xs in range(0, n, x_block):
-                Xb = self._X[xs : xs + x_block]
-                Sb = S[: Qb.shape[0], : Xb.shape[0]]
-                np.matmul(Qb, Xb.T, out=Sb)  # (q_block, x_block) scores: one GEMM
-                # through launch: numba's workqueue layer aborts on concurrent launches
-                launch(topk_merge, Sb, bias[xs : xs + x_block], xs, tv, ti)
-        return top_val, top_idx
+        """Raw top-``k`` scores ``s`` (descending, ties by lower row) and rows of ``Q``."""
+        if self.metric == "l2":
+            # s = (2q)·x − ‖x‖²: the factor 2 goes on the (small) queries, once
+            Q = Q * self.dtype.type(2.0)
+            bias = -self._sqnorm
+        else:
+            bias = np.zeros(len(self), dtype=self.dtype)
+        return _exact_topk(Q, self._X, bias, k, self.max_memory_mb)
 
     def _drop_excluded(self, top_val, top_idx, exclude_rows, k):
         out_val = np.empty((top_val.shape[0], k), dtype=top_val.dtype)
