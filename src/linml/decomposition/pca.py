@@ -15,6 +15,7 @@ import warnings
 from typing import Any, ClassVar
 
 import numpy as np
+import scipy.linalg.blas as blas
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
@@ -23,7 +24,12 @@ from linml._base import Explanation, LinmlEstimator
 from linml._validation import Interval, Options, check_random_state, validate_data
 from linml.decomposition import _la
 from linml.exceptions import LinmlInputError, NumericalWarning
-from linml.linalg._scaling import check_squares_finite, global_exponent, ldexp_checked
+from linml.linalg._scaling import (
+    check_squares_finite,
+    global_exponent,
+    ldexp_checked,
+    safe_range,
+)
 from linml.linalg.gram_stats import GramStats
 
 __all__ = ["PCA"]
@@ -57,6 +63,80 @@ class _if_streaming:
 # ---------------------------------------------------------------------------- solvers
 # Each solver takes centered-data statistics and returns (components (r, p), S (r,), total_var):
 # the top-r right singular vectors of Xc, their singular values, and trace(C) = Σ all λ.
+
+
+# rows per fused block: Xb (b, p) stays in cache between its min/max/sum and its syrk
+_FUSED_BLOCK_BYTES = 16 * 2**20
+
+
+def _fused_moments(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One pass over row blocks ``Xb``: column sums ``Σ x`` and ``G = XᵀX``.
+
+    Each block is read from memory once: its column sums are taken while it sits in
+    cache, then BLAS ``syrk`` adds ``Xbᵀ Xb`` into ``G`` (``n p (p + 1)`` flops in all).
+    Separate passes (mean, max, min, one big ``Xᵀ @ X``) read X four times; and OpenBLAS's
+    threaded syrk on one tall operand is several times slower than this on a shared
+    machine (issue 19). Squares may overflow here; the caller checks (see
+    :func:`_covariance_moments`).
+
+    Returns
+    -------
+    col_sum : ndarray of shape (p,)
+        ``Σ_i x_i`` accumulated in float64.
+    G : ndarray of shape (p, p)
+        ``XᵀX``, full symmetric, in X's dtype.
+    """
+    n, p = X.shape
+    syrk = blas.ssyrk if X.dtype == np.float32 else blas.dsyrk
+    rows = max(256, _FUSED_BLOCK_BYTES // max(p * X.itemsize, 1))
+    G = np.zeros((p, p), dtype=X.dtype, order="F")
+    col_sum = np.zeros(p)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for start in range(0, n, rows):
+            Xb = X[start : start + rows]  # (b, p) row block, a view
+            col_sum += Xb.sum(axis=0, dtype=np.float64)
+            # Xbᵀ is (p, b) Fortran-ordered: syrk with trans=0 forms G ← Xbᵀ Xb + G, no copy
+            G = syrk(1.0, Xb.T, beta=1.0, c=G, trans=0, lower=0, overwrite_c=1)
+    upper = np.triu(G)  # syrk fills the upper triangle only: G = triu + triu₁ᵀ
+    return col_sum, np.ascontiguousarray(upper + np.triu(upper, 1).T)
+
+
+def _exponent_from_gram(X: np.ndarray, G: np.ndarray) -> int:
+    """:func:`global_exponent` of ``X``, read off ``G = XᵀX`` when that decides it.
+
+    With ``big = max |X_ij|`` and ``s = max_j G_jj``: ``big² ≤ s ≤ n big²``. So
+    ``n lo² ≤ s ≤ hi²`` proves ``big`` in ``[lo, hi]`` (e = 0); only otherwise (overflow,
+    underflow — ``s = 0`` for X ~ 1e-200 — or data near ``lo``) is ``max |X|`` computed.
+    """
+    lo, hi = safe_range(X.dtype)
+    s = float(np.max(np.diag(G))) if G.size else 0.0
+    if X.shape[0] * lo * lo <= s <= hi * hi:
+        return 0
+    return global_exponent(X)
+
+
+def _covariance_moments(X: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
+    """``(e, μ, M2)`` of ``X · 2^(−e)`` for the covariance route, from one fused pass.
+
+    ``e`` is :func:`global_exponent`'s (0 when ``max |X|`` is in :func:`safe_range`); when
+    it is not 0 the pass is repeated on the exactly rescaled ``X · 2^(−e)``. Then
+    ``μ = Σ x / n`` and ``M2 = G − n μμᵀ``; where that subtraction would cancel digits
+    (``G_jj > limit · M2_jj``: limit 1e4 in float64, 10 in float32) ``M2`` is recomputed
+    from centered row blocks, as :func:`linml.decomposition._la.centered_scatter` does.
+    """
+    n = X.shape[0]
+    col_sum, G = _fused_moments(X)
+    e = _exponent_from_gram(X, G)
+    if e:
+        X = np.ldexp(X, -e).astype(X.dtype, copy=False)
+        col_sum, G = _fused_moments(X)
+    mean = (col_sum / n).astype(X.dtype)
+    M2 = G - n * np.outer(mean, mean)  # XcᵀXc = XᵀX − n μμᵀ
+    limit = 1e4 if X.dtype == np.float64 else 10.0
+    tiny = np.finfo(X.dtype).tiny
+    if np.all(np.diag(G) <= limit * np.maximum(np.diag(M2), tiny)):
+        return e, mean, (M2 + M2.T) / 2  # symmetrize: the subtraction leaves round-off asymmetry
+    return e, mean, _la._centered_scatter_blocked(X, mean)
 
 
 def _solve_covariance_eigh(
@@ -243,8 +323,11 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, LinmlEstimator):
     ``n >= 10 p``; else ``randomized`` for an integer ``k < 0.8 min(n, p)`` when
     ``max(n, p) > 500``; else ``svd``):
 
-    * ``covariance_eigh``: ``M2 = Xcᵀ Xc`` by blocked ``syrk`` on centered row blocks
-      (``n p²`` flops), then ``eigh(M2 / (n − 1))`` of a p×p matrix. It squares the
+    * ``covariance_eigh``: one pass over row blocks ``Xb`` of X gives ``Σ x`` and
+      ``G = Σ Xbᵀ Xb`` (``syrk``, ``n p (p + 1)`` flops), so ``μ = Σ x / n`` and
+      ``M2 = Xcᵀ Xc = G − n μμᵀ`` (recomputed from centered blocks where that subtraction
+      would cancel digits); then the top-k ``eigh(M2 / (n − 1))`` of a p×p matrix
+      (LAPACK ``evr``, ``subset_by_index``). It squares the
       condition number, which only matters for directions with variance below
       ``eps · λ₁``.
     * ``svd``: ``Xc = U diag(S) Vt`` (LAPACK gesdd), ``λ = S² / (n − 1)``.
@@ -353,17 +436,18 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, LinmlEstimator):
             )
         # PCA is scale-invariant: fit X · 2^(−e) (exact) when X's squares would overflow or
         # underflow, then unscale S (·2^e) and the variances (·4^e) — issue 17
-        e = global_exponent(X)
-        if e:
-            X = np.ldexp(X, -e).astype(X.dtype, copy=False)
-        mean = X.mean(axis=0)
         self.scatter_ = None
         if solver == "covariance_eigh":
-            M2 = _la.centered_scatter(X, mean)
+            # e, μ and M2 = XcᵀXc from one fused pass over X (issue 19)
+            e, mean, M2 = _covariance_moments(X)
             self._store_moments(n, mean, M2)
             self._fit_from_moments()
             self._unscale(e)
             return self
+        e = global_exponent(X)
+        if e:
+            X = np.ldexp(X, -e).astype(X.dtype, copy=False)
+        mean = X.mean(axis=0)
         Xc = X - mean  # center before PCA: the axes of uncentered data point at the mean
         if solver == "svd":
             components, S, total = _solve_svd(Xc)
