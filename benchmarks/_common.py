@@ -20,7 +20,9 @@ from typing import Any
 
 from threadpoolctl import threadpool_info
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
+# run_all.py points LINML_BENCH_RESULTS at a scratch copy, so a --quick run that still calls
+# record() can never overwrite a full run's section (unset: the real file, as always)
+RESULTS = Path(os.environ.get("LINML_BENCH_RESULTS") or Path(__file__).with_name("RESULTS.md"))
 
 
 def blas_summary() -> str:
@@ -115,3 +117,52 @@ def record(name: str, title: str, body: str) -> None:
     else:
         text = text.rstrip() + "\n\n" + section + "\n"
     RESULTS.write_text(text)
+
+
+SUMMARY_FIELDS = ("workload", "peer", "median", "worst", "target")
+
+
+def summary_line(workload: str, peer: str, cells: dict[str, float], target: str) -> str:
+    """One README speed-table row, as an HTML comment a ``record()`` body can carry.
+
+    ``cells`` maps each grid cell's label to its time ratio ``r = t_linml / t_peer`` (below 1:
+    linml faster); the line carries ``median(r)`` over the cells and the worst cell
+    ``argmax(r)`` with its label::
+
+        <!-- summary: workload | peer | median | worst (cell) | target -->
+
+    ``scripts/build_readme.py`` collects every such line of ``RESULTS.md`` into the speed table
+    of ``docs/sections/10-overview.md``. Fields may not contain ``|`` or ``-->``.
+
+    Parameters
+    ----------
+    workload : str
+        What was timed, e.g. ``"LinearRegression / Ridge, tall + square"``.
+    peer : str
+        The peer library, e.g. ``"scikit-learn"``.
+    cells : dict of str to float
+        Cell label → ratio linml / peer (one number per cell, e.g. the median of its rounds).
+    target : str
+        The issue's target for the ratio, e.g. ``"≤ 1.0"``.
+
+    Returns
+    -------
+    str
+        The comment line, without a trailing newline.
+    """
+    if not cells:
+        raise ValueError("cells is empty: a summary needs at least one cell ratio")
+    label, worst = max(cells.items(), key=lambda kv: kv[1])
+    median = statistics.median(cells.values())
+    return format_summary(workload, peer, f"{median:.2f}", f"{worst:.2f} ({label})", target)
+
+
+def format_summary(workload: str, peer: str, median: str, worst: str, target: str) -> str:
+    """``<!-- summary: workload | peer | median | worst | target -->`` from ready-made strings."""
+    fields = (workload, peer, median, worst, target)
+    for name, value in zip(SUMMARY_FIELDS, fields, strict=True):
+        if "|" in value or "-->" in value or "\n" in value:
+            raise ValueError(
+                f"summary field {name}={value!r} may not contain '|', '-->' or a newline"
+            )
+    return "<!-- summary: " + " | ".join(v.strip() for v in fields) + " -->"

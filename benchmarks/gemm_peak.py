@@ -47,6 +47,21 @@ def gemm_gflops(n: int, dtype: type = np.float64, repeat: int = 3, seed: int = 0
     return 2.0 * n**3 / seconds / 1e9
 
 
+def syrk_gflops(Xc: np.ndarray, repeat: int = 3) -> tuple[float, float]:
+    """Best-of-``repeat`` rate of BLAS ``syrk`` forming ``G = Xcᵀ Xc`` for a (n, p) block.
+
+    ``scipy.linalg.blas.dsyrk`` (``ssyrk`` for float32) on ``Xcᵀ`` (Fortran-ordered, no
+    copy); ``n p (p + 1)`` flops (the upper triangle's multiply-adds). Returns
+    ``(GFLOP/s, seconds)``: the yardstick of PCA's covariance route.
+    """
+    import scipy.linalg.blas as blas
+
+    syrk = blas.ssyrk if Xc.dtype == np.float32 else blas.dsyrk
+    n, p = Xc.shape
+    seconds, _ = best_time(lambda: syrk(1.0, Xc.T, trans=0), repeat=repeat, warmup=1)
+    return n * p * (p + 1) / seconds / 1e9, seconds
+
+
 @functools.cache
 def _peak(dtype_name: str, n: int, threads: int | None) -> float:
     if threads is None:
@@ -97,9 +112,20 @@ def main(argv: list[str] | None = None) -> None:
         + ". The machine is shared; treat these as a lower bound of the true peak.\n\n"
         + table
     )
+    syrk_rows = []
+    n_s, p_s = (20_000, 200) if args.quick else (100_000, 500)
+    Xs = np.random.default_rng(0).standard_normal((n_s, p_s))
+    for threads in (None, 1):
+        with threadpool_limits(limits=threads, user_api="blas"):
+            rate, _ = syrk_gflops(Xs)
+        syrk_rows.append((f"dsyrk {n_s}×{p_s}", "default" if threads is None else "1", rate))
+    syrk_table = markdown_table(["op", "BLAS threads", "GFLOP/s (n·p·(p+1)/t)"], syrk_rows)
+    body += "\n\nSYRK (scipy.linalg.blas.dsyrk, `G = XcᵀXc`, best of 3):\n\n" + syrk_table
     print()
     print(table)
-    record("gemm_peak", "GEMM peak (float64 / float32)", body)
+    print(syrk_table)
+    if not args.quick:
+        record("gemm_peak", "GEMM peak (float64 / float32)", body)
 
 
 if __name__ == "__main__":

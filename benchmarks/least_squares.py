@@ -18,7 +18,8 @@ BLAS is limited to 1 thread (threadpoolctl) on both sides: the machine is shared
 2-thread OpenBLAS under load is slower and far noisier. GFLOP/s uses the flop model in the
 table (dominant terms of linml's algorithm) against the 1-thread GEMM peak.
 
-Run: .venv/bin/python benchmarks/least_squares.py
+Run: .venv/bin/python benchmarks/least_squares.py [--quick]
+(``--quick``: 20 000 × 50 and 300 × 300, printed, not recorded)
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import sklearn.linear_model as sk
-from _common import best_time, blas_summary, markdown_table, record
+from _common import best_time, blas_summary, markdown_table, quick, record, summary_line
 from threadpoolctl import threadpool_limits
 
 from linml.linear_model import LinearRegression, Ridge, RidgeCV
@@ -144,7 +145,8 @@ def main() -> None:
         peak = _peak()
         print(f"GEMM peak (float64, 1 thread): {peak:.1f} GFLOP/s")
         print(markdown_table(HEADER, []))
-        rows = bench_shape(200_000, 200, peak) + bench_shape(2000, 2000, peak)
+        shapes = [(20_000, 50), (300, 300)] if quick() else [(200_000, 200), (2000, 2000)]
+        rows = [row for n, p in shapes for row in bench_shape(n, p, peak)]
     table = markdown_table(HEADER, rows)
     print()
     print(table)
@@ -154,6 +156,20 @@ def main() -> None:
         "Times are best of 3 after a warm-up (sklearn RidgeCV on 200000×200: one call). "
         "RidgeCV: 50 alphas np.logspace(-3, 3, 50), exact leave-one-out.\n\n" + table
     )
+    summaries = [
+        summary_line(
+            f"{name}, " + " / ".join(r[0] for r in rows if r[1] == name),
+            "scikit-learn",
+            {r[0]: r[5] for r in rows if r[1] == name},
+            f"≤ {TARGETS[name]}",
+        )
+        for name in TARGETS
+    ]
+    body += "\n\n" + "\n".join(summaries)
+    if quick():
+        print("\n".join(summaries))
+        print("--quick: not recorded in RESULTS.md")
+        return
     record("least_squares", "Least squares (LinearRegression, Ridge, RidgeCV)", body)
 
 

@@ -11,7 +11,7 @@ installed (``bench`` extra). Time per fit is the best of 5, interleaved.
 
 Goal (issue 12): linml's default ≥ 7 digits on every problem and ≥ 9 on all but Filip.
 
-Run: .venv/bin/python benchmarks/least_squares_nist.py
+Run: .venv/bin/python benchmarks/least_squares_nist.py [--quick]  (--quick: 2 timings per fit, not recorded)
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.linear_mod
 
 import sklearn
 import sklearn.linear_model as sk
-from _common import blas_summary, markdown_table, record
+from _common import blas_summary, markdown_table, quick, record
 
 from linml.linear_model import LinearRegression
 from tests.linear_model.nist_strd import NAMES, load, lre
@@ -83,7 +83,7 @@ def main() -> None:
             best = np.inf
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                for _ in range(5):  # interleaved across solvers by problem
+                for _ in range(2 if quick() else 5):  # interleaved across solvers by problem
                     t = time.perf_counter()
                     est = fit(prob)
                     best = min(best, time.perf_counter() - t)
@@ -108,6 +108,9 @@ def main() -> None:
         f"data, checked against NIST's certified values). {versions}; default threads. Goal: "
         "linml's default ≥ 7 on every problem and ≥ 9 on all but Filip.\n\n" + table
     )
+    if quick():
+        print("--quick: not recorded in RESULTS.md")
+        return
     record("least_squares_nist", "NIST StRD linear least squares: certified digits", body)
 
 

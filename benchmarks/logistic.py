@@ -21,6 +21,8 @@ under load are noisy.
 Run: .venv/bin/python benchmarks/logistic.py  (all six rows; records RESULTS.md)
      .venv/bin/python benchmarks/logistic.py --only 200000x100:10 --only 20000x1000
      (just those rows — ``NxP`` for both class counts, ``NxP:K`` for one; printed, not recorded)
+     .venv/bin/python benchmarks/logistic.py --quick
+     (10 000 × 30, 2000 × 100, 300 × 1000, 2 repetitions; printed, not recorded)
 """
 
 from __future__ import annotations
@@ -37,13 +39,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import sklearn
 import sklearn.linear_model as sk
-from _common import blas_summary, markdown_table, record
+from _common import blas_summary, markdown_table, quick, record, summary_line
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from linml.linear_model import LogisticRegression
 from linml.linear_model._logistic import LogisticProblem, linear_predictor, loss_and_probabilities
 
 SHAPES = [(200_000, 100), (20_000, 1000), (2000, 20_000)]
+QUICK_SHAPES = [(10_000, 30), (2000, 100), (300, 1000)]  # --quick: tall, mid, wide, small
 CLASSES = [2, 10]
 REPEAT = 5
 TOL = 1e-8
@@ -140,7 +143,7 @@ HEADER = [
 
 def _selected(only: list[str] | None) -> list[tuple[int, int, int]]:
     """The (n, p, classes) rows to run: all, or those named by ``--only NxP[:K]``."""
-    rows = [(n, p, k) for n, p in SHAPES for k in CLASSES]
+    rows = [(n, p, k) for n, p in (QUICK_SHAPES if quick() else SHAPES) for k in CLASSES]
     if not only:
         return rows
     keep = []
@@ -163,7 +166,13 @@ def main() -> None:
         help="run only this row (repeatable); the results are printed, not recorded",
     )
     parser.add_argument("--repeat", type=int, default=REPEAT, help="timed runs per side")
+    parser.add_argument(
+        "--quick", action="store_true", help="small shapes, 2 repetitions; printed, not recorded"
+    )
     args = parser.parse_args()
+    args.quick = args.quick or quick()  # LINML_BENCH_QUICK=1 too
+    if args.quick and args.repeat == REPEAT:
+        args.repeat = 2
     print("BLAS:", blas_summary())
     # all pools to 1 thread: BLAS, and the OpenMP loops of scikit-learn's Cython loss
     with threadpool_limits(limits=1), warnings.catch_warnings():
@@ -174,8 +183,17 @@ def main() -> None:
     table = markdown_table(HEADER, rows)
     print()
     print(table)
-    if args.only or args.repeat != REPEAT:
-        print("(partial run: not recorded in RESULTS.md)")
+    summary = summary_line(
+        "LogisticRegression, "
+        + " / ".join(dict.fromkeys(r[0] for r in rows))
+        + ", 2 and 10 classes",
+        "scikit-learn",
+        {f"{r[0]}, {r[1]} classes": r[6] for r in rows},
+        "—",
+    )
+    print(summary)
+    if args.only or args.repeat != REPEAT or args.quick:
+        print("(partial or quick run: not recorded in RESULTS.md)")
         return
     body = (
         f"linml LogisticRegression(solver='auto') vs scikit-learn {sklearn.__version__}'s fastest "
@@ -184,7 +202,7 @@ def main() -> None:
         "weight-averaged objective), BLAS and OpenMP limited to 1 thread. AR(1)-correlated features "
         f"(ρ = 0.5). Interleaved A B, {REPEAT} repetitions each, after one warm-up; ratio = "
         "median linml / median sklearn (< 1: linml faster). Quality: objectives agree to 1e-8 "
-        "relative.\n\n" + table
+        "relative.\n\n" + table + "\n\n" + summary
     )
     record("logistic", "Logistic regression (LogisticRegression)", body)
 

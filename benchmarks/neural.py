@@ -13,7 +13,8 @@
 
 Threads: NumPy's BLAS is limited with threadpoolctl and torch.set_num_threads is set to the
 same number (default 1: the machine is shared, and one thread each is the fair, stable
-comparison). Run: .venv/bin/python benchmarks/neural.py [--threads N] [--rows N]
+comparison). Run: .venv/bin/python benchmarks/neural.py [--threads N] [--rows N] [--quick]
+(``--quick``: 3000 MLP rows, n = 256, best of 2; printed, not recorded)
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import best_time, blas_summary, markdown_table, record
+from _common import best_time, blas_summary, markdown_table, quick, record, summary_line
 
 from linml.neural import MLPClassifier, MultiHeadAttention, ScaledDotProductAttention, build_mlp
 
@@ -157,15 +158,21 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=60000, help="MLP training rows")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-record", action="store_true", help="do not write RESULTS.md")
+    parser.add_argument(
+        "--quick", action="store_true", help="3000 rows, n=256, best of 2; not recorded"
+    )
     args = parser.parse_args()
+    n_att = 1024
+    if args.quick or quick():  # reduced sizes (run_all.py); never recorded
+        args.rows, args.repeat, args.no_record, n_att = min(args.rows, 3000), 2, True, 256
 
     torch.set_num_threads(args.threads)
     with threadpool_limits(args.threads):
         print("BLAS:", blas_summary())
         print(f"threads: NumPy BLAS {args.threads}, torch.set_num_threads({args.threads})")
         t_mlp, p_mlp, acc_ours, acc_peer = bench_mlp(torch, args.rows, args.repeat)
-        t_att, p_att, err_att = bench_sdpa(torch, 1024, args.repeat)
-        t_mha, p_mha, err_mha = bench_mha(torch, 1024, args.repeat)
+        t_att, p_att, err_att = bench_sdpa(torch, n_att, args.repeat)
+        t_mha, p_mha, err_mha = bench_mha(torch, n_att, args.repeat)
 
     rows = [
         [
@@ -177,7 +184,7 @@ def main() -> None:
             f"test acc {acc_ours:.3f} vs {acc_peer:.3f}",
         ],
         [
-            "attention fwd+bwd: (1, 8 heads, n=1024, d=64), float32",
+            f"attention fwd+bwd: (1, 8 heads, n={n_att}, d=64), float32",
             f"{t_att:.3f}",
             f"{p_att:.3f}",
             f"{t_att / p_att:.2f}",
@@ -185,7 +192,7 @@ def main() -> None:
             f"max |Δ| {err_att:.1e}",
         ],
         [
-            "MultiHeadAttention fwd+bwd: d_model=512, 8 heads, n=1024, float32",
+            f"MultiHeadAttention fwd+bwd: d_model=512, 8 heads, n={n_att}, float32",
             f"{t_mha:.3f}",
             f"{p_mha:.3f}",
             f"{t_mha / p_mha:.2f}",
@@ -204,6 +211,19 @@ def main() -> None:
         "(shuffle, forward, backward, `Adam.step`); data are generated Gaussian rows labelled by "
         "a random linear teacher, accuracy on 10000 held-out rows.\n\n" + table
     )
+    summaries = [
+        summary_line(
+            f"MLP epoch {args.rows}×784", "PyTorch CPU", {"epoch": t_mlp / p_mlp}, "≤ 1.3"
+        ),
+        summary_line(
+            f"attention fwd+bwd n={n_att}", "PyTorch CPU", {"sdpa": t_att / p_att}, "≤ 1.5"
+        ),
+        summary_line(
+            f"MultiHeadAttention fwd+bwd n={n_att}", "PyTorch CPU", {"mha": t_mha / p_mha}, "—"
+        ),
+    ]
+    print("\n".join(summaries))
+    body += "\n\n" + "\n".join(summaries)
     if not args.no_record:
         with threadpool_limits(args.threads):  # so the recorded BLAS line shows the limit
             record("neural", "Neural networks: linml.neural vs PyTorch CPU", body)

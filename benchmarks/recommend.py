@@ -26,7 +26,7 @@ import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import best_time, blas_summary, markdown_table, record
+from _common import best_time, blas_summary, markdown_table, record, summary_line
 
 from linml.datasets.ratings import make_implicit_feedback, make_low_rank_ratings
 from linml.recommend import (
@@ -41,7 +41,7 @@ from linml.recommend import (
 from linml.recommend._factor_model import topn_indices
 
 QUICK = "--quick" in sys.argv
-N_USERS, N_ITEMS, PER_USER = (4000, 1000, 50) if QUICK else (20000, 5000, 50)
+N_USERS, N_ITEMS, PER_USER = (1500, 400, 30) if QUICK else (20000, 5000, 50)
 RANK, N_ITER = 64, 10
 ALS_REG = 0.1
 IMPLICIT_REG, IMPLICIT_ALPHA = 1.0, 2.0
@@ -244,6 +244,23 @@ def main() -> None:
         + "\n\n"
         + "\n".join(f"- {n}" for n in notes)
     )
+    shape = f"{N_USERS}×{N_ITEMS}"
+    summaries = [  # README rows: the float32 CG ALS against Surprise SVD, ImplicitALS against implicit
+        summary_line(
+            f"{workload}, {N_USERS * PER_USER} interactions, rank {RANK}",
+            peer,
+            {shape: float(row[3])},
+            row[8].split(":")[0].replace("<=", "≤"),
+        )
+        for row in rows
+        for prefix, workload, peer in (
+            ("linml ALS cg(3) float32", "ALS cg(3) float32", "Surprise SVD"),
+            ("linml ImplicitALS", "ImplicitALS cg(3) float32", "implicit"),
+        )
+        if row[0].startswith(prefix)
+    ]
+    print("\n".join(summaries))
+    body += "\n\n" + "\n".join(summaries)
     if not QUICK:
         record("recommend", "Recommenders (ALS vs Surprise SVD, ImplicitALS vs implicit)", body)
 

@@ -44,7 +44,7 @@ import scipy.sparse as sp
 from threadpoolctl import threadpool_info, threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import blas_summary, markdown_table
+from _common import blas_summary, markdown_table, summary_line
 
 from linml.datasets.ratings import make_implicit_feedback, make_long_tail_ratings
 from linml.recommend import ImplicitALS, Interactions, leave_k_out_split, precision_at_k
@@ -56,9 +56,9 @@ TARGET = 0.35
 
 def datasets(quick: bool) -> dict[str, Interactions]:
     if quick:
-        uni = make_implicit_feedback(4000, 1000, rank=16, interactions_per_user=50, random_state=0)
-        tail = make_long_tail_ratings(1500, 1000, max_per_user=800, random_state=0)[:3]
-        wide = make_implicit_feedback(3000, 8000, rank=16, interactions_per_user=40, random_state=0)
+        uni = make_implicit_feedback(1500, 400, rank=16, interactions_per_user=30, random_state=0)
+        tail = make_long_tail_ratings(500, 300, max_per_user=150, random_state=0)[:3]
+        wide = make_implicit_feedback(1000, 3000, rank=16, interactions_per_user=20, random_state=0)
     else:
         uni = make_implicit_feedback(20000, 5000, rank=16, interactions_per_user=50, random_state=0)
         tail = make_long_tail_ratings(random_state=0)[:3]
@@ -220,9 +220,25 @@ def main() -> None:
             f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
             f"numba {numba.__version__}. threadpoolctl: {pools}.\n\n"
             f"Load: before `{uptime}`; after `{after}`.\n\n"
-            f"{REPS_NOTE.format(reps=args.reps)}\n\n{table}\n"
+            f"{REPS_NOTE.format(reps=args.reps)}\n\n{table}\n\n{readme_summary(rows)}\n"
         )
         Path(args.out).write_text(text)
+
+
+def readme_summary(rows: list) -> str:
+    """README row: median wall ratio linml / implicit per cell (data × rank × threads)."""
+    cells = {}
+    for r in rows:
+        threads = r[2].split(" (")[0]
+        label = f"{r[0].split(',')[0]}, rank {r[1]}, {'1 thread' if threads == '1' else threads}"
+        cells[label] = float(r[5].split("/")[1])
+    data = " / ".join(dict.fromkeys(r[0].split(" ")[0] for r in rows))
+    return summary_line(
+        f"ImplicitALS, {data} × rank 32/64 × 2 thread settings",
+        "implicit ALS",
+        cells,
+        f"≤ {TARGET}",
+    )
 
 
 REPS_NOTE = (

@@ -16,7 +16,7 @@ the user's whole implicit set): one fit at k=20 took 0.6 µs per unit of ``sum_u
 an idle core and 2-3 times that on the shared 2-core machine this was written on (load
 around 7), where a 1M-rating set (``sum_u n_u^2`` = 5e7) costs about a minute per SVD++ fit
 and the 30 fits per data set of the protocol below would not fit the 15 minutes the whole
-run is allowed. ``--quick`` (about 3 minutes): 1500 x 400 and a 300 x 600 long-tail set.
+run is allowed. ``--quick`` (under a minute): 600 x 200 and a 150 x 300 long-tail set.
 
 Protocol, the same for the three models: 5 folds over all ratings (``kfold_split``,
 seed 0). The grid search runs once, by 3-fold CV on the training part of outer fold 0;
@@ -67,7 +67,7 @@ import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import blas_summary, markdown_table
+from _common import blas_summary, markdown_table, summary_line
 
 from linml.datasets.ratings import make_long_tail_ratings, make_low_rank_ratings
 from linml.recommend import ALS, Interactions, kfold_split, rmse
@@ -84,9 +84,9 @@ def datasets(quick: bool) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray,
     """name -> (users, items, ratings, rating range)."""
     if quick:
         uni = make_low_rank_ratings(
-            1500, 400, rank=16, ratings_per_user=50, noise=0.8, random_state=0
+            600, 200, rank=16, ratings_per_user=30, noise=0.8, random_state=0
         )
-        lt = make_long_tail_ratings(300, 600, median_per_user=40, max_per_user=300, random_state=0)
+        lt = make_long_tail_ratings(150, 300, median_per_user=25, max_per_user=120, random_state=0)
     else:
         uni = make_low_rank_ratings(
             5000, 1250, rank=16, ratings_per_user=50, noise=0.8, random_state=0
@@ -356,6 +356,30 @@ def ratio_text(a: np.ndarray, b: np.ndarray) -> str:
     return f"{q.min():.3f} / {np.median(q):.3f} / {q.max():.3f}"
 
 
+def readme_summaries(ratios: str) -> list[str]:
+    """README rows from the fit-time ratio table: per peer, the median ratio of each cell."""
+    rows = [
+        [c.strip() for c in line.strip().strip("|").split(" | ")]
+        for line in ratios.splitlines()[2:]
+        if line.startswith("|")
+    ]
+    data = " / ".join(dict.fromkeys(r[0] for r in rows))
+    threads = len(LINML_THREADS)
+    return [
+        summary_line(
+            f"tuned ALS, {data}, {threads} thread settings",
+            peer,
+            {
+                f"{r[0]}, {r[1].replace('linml ALS, ', '')}": float(r[3].split("/")[1])
+                for r in rows
+                if r[2] == peer
+            },
+            target,
+        )
+        for peer, target in (("Surprise SVD", "≤ 0.3"), ("Surprise SVD++", "≤ 0.1"))
+    ]
+
+
 def report(results: list[dict[str, Any]]) -> tuple[str, str, list[str]]:
     header = [
         "data",
@@ -426,8 +450,12 @@ def report(results: list[dict[str, Any]]) -> tuple[str, str, list[str]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small data (about 3 minutes)")
-    parser.add_argument("--out", default="/tmp/results/recbench.md", help="markdown section")
+    parser.add_argument("--quick", action="store_true", help="small data (under a minute)")
+    parser.add_argument(
+        "--out",
+        default=None,
+        help="markdown section (default /tmp/results/recbench.md; --quick: none)",
+    )
     args = parser.parse_args()
     start = time.perf_counter()
     import surprise
@@ -474,9 +502,14 @@ def main() -> None:
         + ratios
         + "\n\nTargets in words:\n\n"
         + "\n".join(f"- {v}" for v in verdicts)
+        + "\n\n"
+        + "\n".join(readme_summaries(ratios))
         + "\n"
     )
-    out = Path(args.out)
+    if args.out is None and args.quick:  # a quick run never overwrites the full run's section
+        print(f"--quick: not writing the markdown section ({wall:.0f} s; pass --out to keep it)")
+        return
+    out = Path(args.out or "/tmp/results/recbench.md")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(body)
     print(f"wrote {out} ({wall:.0f} s)")

@@ -5,7 +5,7 @@ dask array whose every row block ``b`` is generated from the seed ``(seed, b)`` 
 needs it, and ``y = X β + ε`` likewise (ε from its own seed), so a fit streams the blocks
 once. Three parts:
 
-(a) n = 10⁷ (``--quick``: 10⁶): linml ``Ridge`` and ``PCA`` with dask's threaded scheduler
+(a) n = 10⁷ (``--quick``: 4·10⁵): linml ``Ridge`` and ``PCA`` with dask's threaded scheduler
     and with a ``distributed.LocalCluster`` (2 worker processes × 1 thread): wall time, peak
     RSS of the client and of each worker (goal < 3 GB each), and the achieved rate of the
     Gram pass against the machine's GEMM peak (goal ≥ 50 %).
@@ -14,9 +14,9 @@ once. Three parts:
     ``2 n p`` of centering and ``Xcᵀ yc`` are left out). Generating the data costs more than
     the pass itself, so the rate is measured on the smallest n of (b) persisted in memory
     (threads: in this process; cluster: on the workers), best of 3 whole fits.
-(b) time vs n over 10⁶, 3·10⁶, 10⁷ (``--quick``: 2.5·10⁵, 5·10⁵, 10⁶), Ridge, threads:
+(b) time vs n over 10⁶, 3·10⁶, 10⁷ (``--quick``: 10⁵, 2·10⁵, 4·10⁵), Ridge, threads:
     seconds per 10⁶ rows should stay flat (linear scaling).
-(c) the peer, dask-ml, on the same lazy data (n = 5·10⁵; ``--quick``: 2.5·10⁵), threads,
+(c) the peer, dask-ml, on the same lazy data (n = 5·10⁵; ``--quick``: 10⁵), threads,
     interleaved linml / dask-ml × ``--repeat`` after an untimed warm-up:
     ``dask_ml.linear_model.LinearRegression(penalty='l2', C=1/α, solver='newton')`` against
     linml ``Ridge(α)`` and ``dask_ml.decomposition.PCA(k, svd_solver='tsqr')`` against
@@ -25,7 +25,7 @@ once. Three parts:
 Run::
 
     .venv/bin/python benchmarks/scale_out.py            # ≤ 10 minutes on 2 cores
-    .venv/bin/python benchmarks/scale_out.py --quick    # 10⁶ rows at most, ~1 minute
+    .venv/bin/python benchmarks/scale_out.py --quick    # 4·10⁵ rows at most, ~30 s
 
 Threads: the threaded scheduler runs ``os.cpu_count()`` tasks at once with BLAS limited to 1
 thread per task (threadpoolctl), so tasks do not oversubscribe the cores; the workers of the
@@ -49,7 +49,7 @@ import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import blas_summary, markdown_table
+from _common import blas_summary, markdown_table, summary_line
 from gemm_peak import peak_gflops
 
 P = 100
@@ -304,15 +304,19 @@ def part_c(n: int, block_rows: int, repeat: int) -> list:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="10⁶ rows at most (~1 minute)")
+    parser.add_argument("--quick", action="store_true", help="4·10⁵ rows at most (~30 s)")
     parser.add_argument("--repeat", type=int, default=5, help="interleaved repetitions in (c)")
     parser.add_argument("--block-rows", type=int, default=125_000, help="rows per dask block")
-    parser.add_argument("--out", default="/tmp/results/scale_out.md", help="markdown section")
+    parser.add_argument(
+        "--out",
+        default=None,
+        help="markdown section (default /tmp/results/scale_out.md; --quick: none)",
+    )
     args = parser.parse_args(argv)
     import distributed
 
-    ns = [250_000, 500_000, 1_000_000] if args.quick else [1_000_000, 3_000_000, 10_000_000]
-    n_peer = 250_000 if args.quick else 500_000  # dask-ml's PCA is slow: 6 fits must fit the budget
+    ns = [100_000, 200_000, 400_000] if args.quick else [1_000_000, 3_000_000, 10_000_000]
+    n_peer = 100_000 if args.quick else 500_000  # dask-ml's PCA is slow: 6 fits must fit the budget
     print(f"BLAS: {blas_summary()}")
     peak = peak_gflops(np.float64)
     print(f"GEMM peak (float64, n=2000, default BLAS threads): {peak:.1f} GFLOP/s", flush=True)
@@ -386,10 +390,20 @@ def main(argv: list[str] | None = None) -> None:
             "### Targets",
             "",
             *targets(rows_a, rows_rate, rows_b, facts, worker_rss),
+            "",
+            summary_line(  # README row: (c), median ratio linml / dask-ml per fit
+                f"Ridge / PCA on a dask array, {n_peer}×{P}",
+                "dask-ml",
+                {r[0].split("(")[0]: float(r[4].split("/")[1]) for r in rows_c},
+                "—",
+            ),
         ]
     )
     print("\n" + body)
-    out = Path(args.out)
+    if args.out is None and args.quick:  # a quick run never overwrites the full run's section
+        print("\n--quick: not writing the markdown section (pass --out to keep it)")
+        return
+    out = Path(args.out or "/tmp/results/scale_out.md")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(body + "\n")
     print(f"\nwrote {out}")

@@ -42,6 +42,7 @@ from _common import (
     quick,
     ratio_stats,
     record,
+    summary_line,
 )
 from threadpoolctl import threadpool_limits
 
@@ -322,6 +323,10 @@ def main() -> None:
         )
         grid_table = markdown_table(grid_header, grid_rows)
         table = markdown_table(header, rows)
+        cells = {f"{r[0]}, {r[1]}, {r[2]}": m for r, m in zip(grid_rows, sk_medians, strict=True)}
+        line = summary_line(
+            f"Lasso CD, {len(cells)}-cell grid", "scikit-learn", cells, "median ≤ 0.5, cell ≤ 1.0"
+        )
         print(blas_summary())  # inside the limit: the thread counts the timings ran with
         print(grid_table)
         print(table)
@@ -343,7 +348,7 @@ def main() -> None:
             + grid_table
             + "\n\n(a) dense 1000×10000, 20 true features; (b) its 50-α path α_max → "
             "α_max/20 (centered, no intercept); (c) TF-IDF of 20000 generated Zipf documents "
-            "over 50000 words, 40 true features.\n\n" + table
+            "over 50000 words, 40 true features.\n\n" + table + "\n\n" + line
         )
         if not is_quick:
             record("sparse_linear", "Sparse linear models (Lasso: grid, path, TF-IDF)", body)

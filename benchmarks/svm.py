@@ -5,7 +5,8 @@ Datasets: make_classification 10000×50 and 20000×20 (random_state=0), and digi
 Both solvers are single-threaded SMO (libsvm has no threads); BLAS is limited to one thread
 via threadpoolctl so the numba kernel rows (a BLAS gemv each) are not given extra cores.
 
-Run: .venv/bin/python benchmarks/svm.py
+Run: .venv/bin/python benchmarks/svm.py [--quick]
+(``--quick``: 2000×50, 4000×20 and digits, printed, not recorded)
 """
 
 from __future__ import annotations
@@ -21,16 +22,17 @@ from sklearn.svm import SVC as SkSVC
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import best_time, blas_summary, markdown_table, record
+from _common import best_time, blas_summary, markdown_table, quick, record, summary_line
 
 from linml.svm import SVC
 
 
-def datasets():
-    X, y = make_classification(10000, 50, n_informative=10, random_state=0)
-    yield "make_classification 10000×50", X, y, 1
-    X, y = make_classification(20000, 20, n_informative=10, random_state=0)
-    yield "make_classification 20000×20", X, y, 1
+def datasets(small: bool = False):
+    n_a, n_b = (2000, 4000) if small else (10000, 20000)
+    X, y = make_classification(n_a, 50, n_informative=10, random_state=0)
+    yield f"make_classification {n_a}×50", X, y, 1
+    X, y = make_classification(n_b, 20, n_informative=10, random_state=0)
+    yield f"make_classification {n_b}×20", X, y, 1
     X, y = load_digits(return_X_y=True)
     yield "digits 1797×64 (10 classes)", StandardScaler().fit_transform(X), y, 15
 
@@ -44,7 +46,7 @@ def main() -> None:
     rows = []
     with threadpool_limits(1):
         SVC().fit(np.random.default_rng(0).standard_normal((40, 3)), np.arange(40) % 2)  # compile
-        for name, X, y, repeat in datasets():
+        for name, X, y, repeat in datasets(quick()):
             X_tr, X_te, y_tr, y_te = train_test_split(
                 X, y, test_size=0.2, random_state=0, stratify=y
             )
@@ -87,6 +89,18 @@ def main() -> None:
         "single-threaded). Target ratio ≤ 1.0. scikit-learn does not report kernel "
         "evaluations.\n\n" + table
     )
+    summary = summary_line(
+        "SVC RBF, "
+        + " / ".join(r[0].split(" (")[0].replace("make_classification ", "") for r in rows),
+        "scikit-learn (libsvm)",
+        {r[0].split(" (")[0].replace("make_classification ", ""): float(r[3]) for r in rows},
+        "≤ 1.0",
+    )
+    body += "\n\n" + summary
+    if quick():
+        print(summary)
+        print("--quick: not recorded in RESULTS.md")
+        return
     record("svm", "Kernel SVM (SVC) vs scikit-learn SVC", body)
 
 
