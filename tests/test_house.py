@@ -231,3 +231,27 @@ def test_no_identical_run_of_eight_lines_in_src():
     places = sorted({tuple(places[:2]) for places in _repeats(files).values()})
     # one line per repeated run's first window, e.g. (('linml/a.py', 10), ('linml/b.py', 40))
     assert places == []
+
+
+HOUSE_MAP = SRC.parent / "docs" / "house.md"
+
+
+def _unmapped(text: str) -> list[str]:
+    """Modules of ``src/linml`` (not packages, not tour chapters) whose name ``text`` never says."""
+    words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text))
+    return [
+        name
+        for name, (_, is_pkg) in _modules().items()
+        if not is_pkg and ".chapters." not in name and name.rsplit(".", 1)[-1] not in words
+    ]
+
+
+def test_house_map_names_every_module():
+    """docs/house.md (DESIGN.md's map, kept true in the repo) names every module of src/linml."""
+    missing = _unmapped(HOUSE_MAP.read_text(encoding="utf-8"))
+    assert not missing, f"docs/house.md does not place: {missing}; add a row for each"
+
+
+def test_house_map_check_sees_a_missing_module():
+    text = HOUSE_MAP.read_text(encoding="utf-8").replace("gram_stats", "gram_xxx")
+    assert "linml.linalg.gram_stats" in _unmapped(text)
