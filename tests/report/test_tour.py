@@ -1,6 +1,7 @@
 """The tour framework: chapters run, failures are contained, the page is self-contained."""
 
 import numpy as np
+import pytest
 
 from linml.report.figures import new_figure
 from linml.report.tour import Chapter, ChapterResult, discover_chapters, render_html, run_tour
@@ -54,3 +55,36 @@ def test_figures_are_closed_when_handed_over():
     caption, data = result.figures[0]
     assert caption == "a line"
     assert data.startswith("iVBOR")  # base64 of the PNG signature
+
+
+def test_check_between_writes_the_rule_it_applies():
+    r = ChapterResult()
+    assert r.check_between("c", "0.65", 0.65, 0.5, 0.6, name="accuracy", fmt=".2f") is False
+    assert r.claims[-1].expected == "accuracy in [0.50, 0.60]"
+    assert r.check_between("c", "0.55", 0.55, 0.5, 0.6) is True
+    assert r.check_between("c", "x", 3.0, hi=2.0, name="x") is False
+    assert r.claims[-1].expected == "x ≤ 2"
+    assert r.check_between("c", "x", 3.0, lo=2.0, name="x") is True
+    assert r.claims[-1].expected == "x ≥ 2"
+    assert r.check_between("c", "nan", float("nan"), lo=0.0) is False
+
+
+def test_check_close_writes_the_rule_it_applies():
+    r = ChapterResult()
+    assert r.check_close("c", "0.9424", 0.9424, 0.9387, 0.01, name="acc", fmt=".4g") is True
+    assert r.claims[-1].expected == "|acc − 0.9387| ≤ 0.01"
+    assert r.check_close("c", "1.2", 1.2, 1.0, 0.1) is False
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [({}, "needs lo, hi or both"), ({"lo": 2.0, "hi": 1.0}, "lo=2.0 > hi=1.0")],
+)
+def test_check_between_rejects_a_rule_that_cannot_be_written(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        ChapterResult().check_between("c", "m", 1.0, **kwargs)
+
+
+def test_check_close_rejects_a_negative_tolerance():
+    with pytest.raises(ValueError, match="tol must be >= 0"):
+        ChapterResult().check_close("c", "m", 1.0, 1.0, -1.0)

@@ -48,8 +48,61 @@ class ChapterResult:
     error: str | None = None
 
     def check(self, claim: str, measured: str, expected: str, passed: bool) -> bool:
+        """Record a claim whose verdict the chapter computed; ``expected`` must state the
+        exact rule that ``passed`` applies. Numeric rules: use :meth:`check_between` or
+        :meth:`check_close`, which write the rule from the numbers they test."""
         self.claims.append(Claim(claim, measured, expected, bool(passed)))
         return bool(passed)
+
+    def check_between(
+        self,
+        claim: str,
+        measured: str,
+        value: float,
+        lo: float | None = None,
+        hi: float | None = None,
+        *,
+        name: str = "value",
+        fmt: str = ".3g",
+    ) -> bool:
+        """Claim reproduced when ``lo ≤ value ≤ hi`` (either bound may be ``None``).
+
+        The "expected" column is written from the same ``lo``/``hi`` the check uses
+        (``"name in [lo, hi]"``, ``"name ≤ hi"`` or ``"name ≥ lo"``), so the page and the
+        check cannot drift apart. A NaN ``value`` never passes.
+        """
+        if lo is None and hi is None:
+            raise ValueError("check_between needs lo, hi or both")
+        if lo is not None and hi is not None and lo > hi:
+            raise ValueError(f"check_between: lo={lo!r} > hi={hi!r}")
+        value = float(value)
+        if lo is None:
+            rule = f"{name} ≤ {hi:{fmt}}"
+        elif hi is None:
+            rule = f"{name} ≥ {lo:{fmt}}"
+        else:
+            rule = f"{name} in [{lo:{fmt}}, {hi:{fmt}}]"
+        passed = value == value and (lo is None or value >= lo) and (hi is None or value <= hi)
+        return self.check(claim, measured, rule, passed)
+
+    def check_close(
+        self,
+        claim: str,
+        measured: str,
+        value: float,
+        target: float,
+        tol: float,
+        *,
+        name: str = "value",
+        fmt: str = ".3g",
+    ) -> bool:
+        """Claim reproduced when ``|value − target| ≤ tol``; the rule is written from the same
+        numbers (``"|name − target| ≤ tol"``)."""
+        if not tol >= 0:
+            raise ValueError(f"check_close: tol must be >= 0, got {tol!r}")
+        value, target = float(value), float(target)
+        rule = f"|{name} − {target:{fmt}}| ≤ {tol:{fmt}}"
+        return self.check(claim, measured, rule, abs(value - target) <= tol)
 
     def figure(self, caption: str, fig: Figure) -> None:
         self.figures.append((caption, png_base64(fig)))
