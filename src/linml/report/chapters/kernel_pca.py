@@ -98,7 +98,7 @@ def run() -> ChapterResult:
 
 
 CHAPTER = Chapter(
-    slug="kernel-pca",
+    slug="kernel_pca",
     title="Kernel PCA: principal components in feature space",
     order=32,
     run=run,
