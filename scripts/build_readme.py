@@ -1,4 +1,7 @@
-"""Assemble README.md from its head and docs/sections/*.md (sorted by their NN- prefix).
+"""Assemble README.md: its head, docs/sections/10-overview.md, and a list of the other guide pages.
+
+The pages themselves (docs/sections/*.md, sorted by their NN- prefix) are the reference; the
+documentation build (``make docs``, Sphinx) renders them with the API reference.
 
 First the speed table of docs/sections/10-overview.md (between the ``speed-table`` markers) is
 rebuilt from the summary lines of benchmarks/RESULTS.md — one source for the numbers. A
@@ -73,10 +76,39 @@ def with_speed_table(overview: str, table: str) -> str:
     return head + TABLE_BEGIN + "\n" + table + "\n" + TABLE_END + tail
 
 
+_HEADING = re.compile(r"^(#{2,3}) (.+)$", re.M)
+
+
+def guide(sections: list[Path]) -> str:
+    """The README's list of the guide pages: one line per section file, by its first heading.
+
+    A file that opens with a ``##`` heading starts a topic; one whose first heading is ``###``
+    continues the topic before it and is listed under it.
+    """
+    lines = [
+        "## Guide",
+        "",
+        "The reference is a set of Markdown pages (`docs/sections/`, readable as they are);",
+        "`make docs` builds them with the API reference generated from the docstrings into",
+        "`docs/_build/html/index.html`.",
+        "",
+    ]
+    for path in sections:
+        first = _HEADING.search(path.read_text())
+        if first is None:
+            raise ValueError(f"{path.relative_to(ROOT)} has no ## or ### heading")
+        indent = "" if first.group(1) == "##" else "  "
+        link = path.relative_to(ROOT).as_posix()
+        lines.append(f"{indent}- [{first.group(2).strip()}]({link})")
+    return "\n".join(lines) + "\n"
+
+
 def render() -> str:
+    """README.md: its head, the overview section, then the list of the other guide pages."""
     head = (ROOT / "README.md").read_text().split(MARKER)[0].rstrip() + "\n\n" + MARKER + "\n"
     sections = sorted((ROOT / "docs" / "sections").glob("*.md"))
-    return head + "".join("\n" + s.read_text().strip() + "\n" for s in sections)
+    rest = [s for s in sections if s != OVERVIEW]
+    return head + "\n" + OVERVIEW.read_text().strip() + "\n\n" + guide(rest)
 
 
 def main() -> int:
