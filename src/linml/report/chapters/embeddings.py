@@ -42,7 +42,7 @@ def _norms_and_angles(result: ChapterResult) -> None:
     result.check(
         "on unit vectors L2 ranking = cosine ranking, since ‖x̂ − ŷ‖² = 2 − 2 cos",
         f"top-10 agreement {same:.0%}; max |d² − (2 − 2cos)| = {identity:.1e}",
-        "100%, ~1e-15",
+        "agreement = 100% and max |d² − (2 − 2cos)| < 1e-12",
         same == 1.0 and identity < 1e-12,
     )
     fig, ax = new_figure()

@@ -67,15 +67,15 @@ def _run() -> ChapterResult:
     result.check(
         "an N(0, 1) square matrix has σ_max ≈ 2√n (Marchenko–Pastur edge) — hence the explosion",
         f"σ_max = {s_normal[0]:.1f}, 2√n = {edge:.1f}",
-        "within 5%",
+        "|σ_max / (2√n) − 1| < 0.05",
         abs(s_normal[0] / edge - 1) < 0.05,
     )
     s_orth = spectra["orthogonal (gain √2)"]
     result.check(
         "orthogonal init: all singular values equal (√2), condition number 1",
         f"σ ∈ [{s_orth[-1]:.6f}, {s_orth[0]:.6f}]",
-        "√2 = 1.414214, cond = 1",
-        np.allclose(s_orth, np.sqrt(2), rtol=1e-10),
+        "every |σ / √2 − 1| ≤ 1e-10 (√2 = 1.414214, so cond = 1)",
+        bool(np.all(np.abs(s_orth / np.sqrt(2) - 1) <= 1e-10)),
     )
     fig, (ax_a, ax_g) = new_figure(2, width=5, height=4)
     depth = np.arange(DEPTH + 1)

@@ -58,7 +58,7 @@ def run() -> ChapterResult:
     result.check(
         "a graph with 3 planted components has exactly 3 zero Laplacian eigenvalues",
         f"{comps.n_zero_eigenvalues} eigenvalues < {comps.tol:.0e}; next λ = {w[3]:.3f}",
-        "3",
+        "exactly 3 zero eigenvalues, and a graph traversal finds the same 3 components",
         comps.n_zero_eigenvalues == 3 and comps.consistent,
     )
     fig, ax = new_figure()

@@ -35,7 +35,7 @@ def _projection(result: ChapterResult, X: np.ndarray, y: np.ndarray) -> None:
     result.check(
         "the residual is orthogonal to every column of X: ŷ is the projection of y onto col(X)",
         f"max |Xᵀr| / (‖X‖‖r‖) = {ortho:.1e}",
-        "~1e-15 (round-off), < 1e-13",
+        "< 1e-13 (round-off)",
         ortho < 1e-13,
     )
     # a small example with actual numbers: y in R³, col(X) a plane

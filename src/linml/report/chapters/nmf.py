@@ -95,7 +95,7 @@ def _digits_part(result: ChapterResult) -> None:
         "non-negativity costs accuracy, but little: NMF's rank-16 error is at least the "
         "truncated SVD's (Eckart–Young) and within 25% of it",
         f"‖X − WH‖ / ‖X − X₁₆‖ = {ratio:.3f}",
-        "1 <= ratio <= 1.25",
+        "1 − 1e-9 ≤ ratio ≤ 1.25 (1e-9: round-off)",
         1.0 - 1e-9 <= ratio <= 1.25,
     )
     fig, axes = new_figure(8, 4, width=1.1, height=1.1)

@@ -9,6 +9,9 @@ from linml.report.figures import new_figure, plt
 from linml.report.tour import Chapter, ChapterResult
 from linml.svm import SVC
 
+#: how close to 1 the margin values y f(x) must be (the fit uses tol=1e-6, C=1e3)
+SVM_ATOL = 1e-3
+
 
 def _separable(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Two well-separated Gaussian clouds in 2-D (20 points each)."""
@@ -90,8 +93,8 @@ def run() -> ChapterResult:
         "vectors sit on it (y f(x) = 1)",
         f"min y f = {yf.min():.4f}; support vectors: {clf.support_.size}, "
         f"margin 2/‖w‖ = {2 / w_norm:.3f}",
-        "min y f ≈ 1, y f = 1 on the support vectors",
-        abs(yf.min() - 1) < 1e-3 and np.allclose(yf[clf.support_], 1.0, atol=1e-3),
+        f"|min y f − 1| ≤ {SVM_ATOL:g} and |y f − 1| ≤ {SVM_ATOL:g} on every support vector",
+        abs(yf.min() - 1) <= SVM_ATOL and bool(np.all(np.abs(yf[clf.support_] - 1) <= SVM_ATOL)),
     )
     non_sv = np.setdiff1d(np.arange(y.size), clf.support_)
     dropped = non_sv[np.argmin(yf[non_sv])]  # the non-support vector closest to the margin
@@ -100,11 +103,12 @@ def run() -> ChapterResult:
     shift = float(
         max(np.abs(refit.coef_ - clf.coef_).max(), np.abs(refit.intercept_ - clf.intercept_).max())
     )
-    result.check(
+    result.check_between(
         "removing a sample that is not a support vector leaves the boundary unmoved",
         f"max change in (w, b) = {shift:.1e}",
-        "< 1e-6",
-        shift < 1e-6,
+        shift,
+        hi=1e-6,
+        name="max change",
     )
     result.figure(
         "The widest separating street; circled points are the support vectors. The green "
@@ -119,17 +123,24 @@ def run() -> ChapterResult:
     rbf = SVC(kernel="rbf", gamma=2.0).fit(X_tr, y_tr)
     acc_lin = float(np.mean(linear.predict(X_te) == y_te))
     acc_rbf = float(np.mean(rbf.predict(X_te) == y_te))
-    result.check(
-        "concentric circles (200 points, noise 0.1, factor 0.3): a linear SVM is near chance",
+    result.check_between(
+        "concentric circles (200 points, noise 0.1, factor 0.3): a linear SVM is near chance "
+        "(0.5 for two balanced classes; the material reports about 0.5–0.6 — no line "
+        "separates a ring from its centre, so only chance-level splits exist)",
         f"held-out accuracy {acc_lin:.2f}",
-        "about 0.5–0.6",
-        0.4 <= acc_lin <= 0.7,
+        acc_lin,
+        0.35,
+        0.7,
+        name="accuracy",
+        fmt=".2f",
     )
-    result.check(
+    result.check_between(
         "the same SVM with an RBF kernel (gamma 2) separates them",
         f"held-out accuracy {acc_rbf:.2f}",
-        "about 1.0",
-        acc_rbf >= 0.97,
+        acc_rbf,
+        lo=0.97,
+        name="accuracy",
+        fmt=".2f",
     )
     result.figure(
         "Decision regions on the circles: linear kernel vs RBF kernel (gamma = 2).",
@@ -140,11 +151,13 @@ def run() -> ChapterResult:
     lift = np.column_stack([Xc, (Xc**2).sum(axis=1)])
     lifted = SVC(kernel="linear", C=10.0).fit(lift, yc)
     acc_lift = float(np.mean(lifted.predict(lift) == yc))
-    result.check(
+    result.check_between(
         "after the lift φ(x) = (x₁, x₂, x₁² + x₂²) a plane separates the circles",
         f"training accuracy of a linear SVM on φ(X): {acc_lift:.3f}",
-        "≈ 1",
-        acc_lift >= 0.97,
+        acc_lift,
+        lo=0.97,
+        name="accuracy",
+        fmt=".2f",
     )
     result.figure(
         "The circles lifted onto the paraboloid x₃ = x₁² + x₂², with the separating plane.",
@@ -159,11 +172,12 @@ def run() -> ChapterResult:
 
     K_trick = pairwise_kernel(A, B, kernel="poly", gamma=1.0, coef0=0.0, degree=2)
     err = float(np.abs(phi(A) @ phi(B).T - K_trick).max() / np.abs(K_trick).max())
-    result.check(
+    result.check_between(
         "(xᵀz)² = φ(x)ᵀφ(z) with φ(x) = (x₁², √2 x₁x₂, x₂²): the kernel is an inner product in 3-D",
         f"max relative difference {err:.1e}",
-        "round-off (< 1e-12)",
-        err < 1e-12,
+        err,
+        hi=1e-12,
+        name="max relative difference (round-off)",
     )
 
     # 5. Mercer: RBF Gram matrices are PSD, the sigmoid kernel's need not be
