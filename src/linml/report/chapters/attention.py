@@ -99,7 +99,7 @@ def _run() -> ChapterResult:
         ax.set_xticks(range(len(TOKENS)), TOKENS, rotation=90)
         ax.set_yticks(range(len(TOKENS)), TOKENS)
         ax.set(title=title, xlabel="key", ylabel="query")
-    fig.colorbar(im, ax=list(axes), shrink=0.8)
+    fig.colorbar(im, ax=list(axes), shrink=0.8, label="attention weight P[query, key]")
     result.figure("Attention matrices of a 10-token sentence (rows: queries, columns: keys)", fig)
     fig, ax = new_figure(width=5.5, height=4)
     ax.loglog(LENGTHS, np.array(mem_plain) / 2**20, "o-", label="plain (stores P)")

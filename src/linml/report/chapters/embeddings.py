@@ -48,10 +48,18 @@ def _norms_and_angles(result: ChapterResult) -> None:
     fig, ax = new_figure()
     for (x, y), name, color in zip(V, names, ["tab:blue", "tab:orange", "tab:green"]):
         ax.annotate("", (x, y), (0, 0), arrowprops={"arrowstyle": "->", "color": color, "lw": 2})
-        ax.text(x, y, " " + name, color=color)
+        # labels end at the arrow tip when the tip is near the right edge, so none leaves the axes
+        ha = "right" if x > 3 else "left"
+        ax.text(x, y + 0.04, name if ha == "right" else " " + name, color=color, ha=ha)
     ax.annotate("", q[0], (0, 0), arrowprops={"arrowstyle": "->", "color": "k", "lw": 2})
-    ax.text(*q[0], " query", color="k")
-    ax.set(xlim=(-0.2, 4.8), ylim=(-0.2, 1.2), title="L2 sees the length, cosine only the angle")
+    ax.text(*q[0], " query", color="k", va="top")
+    ax.set(
+        xlim=(-0.2, 4.6),
+        ylim=(-0.2, 1.2),
+        xlabel="coordinate 1",
+        ylabel="coordinate 2",
+        title="L2 sees the length, cosine only the angle",
+    )
     result.figure("Nearest neighbour by L2 (a) and by cosine (b) of the same query", fig)
 
 

@@ -82,6 +82,7 @@ def run() -> ChapterResult:
     fig, ax = new_figure()
     ax.bar(np.arange(2 * m), f.vector, color=np.where(f.partition, "tab:blue", "tab:orange"))
     ax.set(xlabel="node (0–9 left bell, 10–19 right bell)", ylabel="Fiedler vector entry")
+    ax.set_xticks(np.arange(0, 2 * m, 2))  # nodes are integers: no ticks at 2.5, 7.5
     result.figure("The Fiedler vector of a barbell: one sign per bell", fig)
 
     # 3. spectral clustering vs k-means on moons and circles
@@ -114,7 +115,7 @@ def run() -> ChapterResult:
         ):
             ax = axes[row, col]
             ax.scatter(X[:, 0], X[:, 1], c=labels, s=8, cmap="coolwarm")
-            ax.set(title=f"{name}: {title}", xticks=[], yticks=[])
+            ax.set(title=f"{name}: {title}", xlabel="x₁", ylabel="x₂")
     result.figure("k-means cuts by distance to centroids; spectral clustering by connectivity", fig)
 
     # 4. PageRank on a small web graph
@@ -139,7 +140,7 @@ def run() -> ChapterResult:
     )
     fig, ax = new_figure()
     ax.barh([pages[i] for i in order[::-1]], pr.scores[order[::-1]])
-    ax.set(xlabel="PageRank score", title="A six-page site")
+    ax.set(xlabel="PageRank score (sums to 1)", ylabel="page", title="A six-page site")
     result.figure("PageRank scores by power iteration (damping 0.85)", fig)
     return result
 

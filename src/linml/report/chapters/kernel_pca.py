@@ -77,11 +77,15 @@ def run() -> ChapterResult:
     fig, axes = new_figure(3, width=4.2, height=3.8)
     colors = np.array(["tab:blue", "tab:orange"])[y]
     axes[0].scatter(X[:, 0], X[:, 1], c=colors, s=10)
-    axes[0].set_title("two moons (200 points, noise 0.1)")
+    axes[0].set(xlabel="x₁", ylabel="x₂", title="two moons (200 points, noise 0.1)")
     axes[1].scatter(Z_pca[:, 0], Z_pca[:, 1], c=colors, s=10)
-    axes[1].set(title=f"linear PCA — PC1 threshold {100 * acc_pca:.0f}%", xlabel="PC1")
+    axes[1].set(
+        title=f"linear PCA — PC1 threshold {100 * acc_pca:.0f}%", xlabel="PC1", ylabel="PC2"
+    )
     axes[2].scatter(Z_kpca[:, 0], Z_kpca[:, 1], c=colors, s=10)
-    axes[2].set(title=f"RBF kernel PCA, γ = 10 — KPC1 {100 * acc_kpca:.0f}%", xlabel="KPC1")
+    axes[2].set(
+        title=f"RBF kernel PCA, γ = 10 — KPC1 {100 * acc_kpca:.0f}%", xlabel="KPC1", ylabel="KPC2"
+    )
     result.figure(
         "The moons, their linear PCA projection, and their RBF kernel PCA projection", fig
     )

@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 
 from linml.linear_model import LinearRegression, Ridge
-from linml.report.figures import new_figure
+from linml.report.figures import new_figure, plt
 from linml.report.tour import Chapter, ChapterResult
 
 
@@ -67,6 +67,7 @@ def _projection(result: ChapterResult, X: np.ndarray, y: np.ndarray) -> None:
     for setter in (ax.set_xlim, ax.set_ylim, ax.set_zlim):
         setter(-0.5, 3.0)
     ax.set_box_aspect((1, 1, 1))
+    ax.set(xlabel="coordinate 1 of ℝ³", ylabel="coordinate 2", zlabel="coordinate 3")
     result.figure(
         "y = (2.5, 0.5, 2.5) projected onto the plane spanned by the columns (1,1,0) and (0,1,1): "
         "the residual (red) is perpendicular to the plane.",
@@ -101,11 +102,16 @@ def _ridge_shrinkage(result: ChapterResult, X: np.ndarray, y: np.ndarray) -> Non
         bool(np.all(np.diff(model.shrinkage_factors_) <= 0)) and dof < S.size,
     )
     fig, (ax1, ax2) = new_figure(2, width=5.0, height=4.0)
+    # one curve per singular value, coloured by log σ: a colorbar reads where a 10-entry legend
+    # would not
+    norm = plt.matplotlib.colors.LogNorm(vmin=S.min(), vmax=S.max())
+    cmap = plt.get_cmap("viridis")
     for s in S:
-        ax1.semilogx(lams, s**2 / (s**2 + lams), lw=1.2, label=f"σ = {s:.3f}")
+        ax1.semilogx(lams, s**2 / (s**2 + lams), lw=1.2, color=cmap(norm(s)))
     ax1.set_xlabel("λ")
     ax1.set_ylabel("shrinkage factor σ²/(σ² + λ)")
-    ax1.legend(fontsize=6, ncol=2)
+    bar = fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax1)
+    bar.set_label(f"singular value σ of the centered X ({S.size} of them)")
     ax1.set_title("each principal direction fades at λ ≈ σ²")
     ax2.loglog(lams, kappa, color="tab:red")
     ax2.axhline(1.0, color="gray", lw=0.8, ls="--")
@@ -147,12 +153,11 @@ def _gradient_descent(result: ChapterResult) -> None:
     ax1.contour(G1, G2, F, levels=np.geomspace(0.05, 120, 14), cmap="Blues", linewidths=0.8)
     ax1.plot(path[:15, 0], path[:15, 1], "o-", color="tab:red", ms=3, lw=1)
     ax1.set_aspect("equal")
-    ax1.set_title("GD zigzags across the narrow valley (κ = 10)")
+    ax1.set(xlabel="x₁", ylabel="x₂", title="GD zigzags across the narrow valley (κ = 10)")
     ax2.semilogy(values - 0.0, "o-", ms=3, label="f(x_k) − f*")
     ax2.semilogy(values[0] * rate ** np.arange(values.size), "--", label="((κ−1)/(κ+1))^(2k)")
-    ax2.set_xlabel("step k")
+    ax2.set(xlabel="step k", ylabel="f(x_k) − f*", title="linear convergence at the predicted rate")
     ax2.legend(fontsize=8)
-    ax2.set_title("linear convergence at the predicted rate")
     result.figure(
         "Gradient descent on f(x) = ½xᵀAx with κ(A) = 10 and step 2/(λ_max + λ_min). For least "
         "squares A = XᵀX, so the pace is set by κ(X)².",

@@ -177,15 +177,19 @@ def _topics_part(result: ChapterResult) -> str:
         np.median(n_active) <= 2,
     )
 
-    fig, ax = new_figure(width=7.0, height=3.4)
-    weights = np.sort(np.abs(Vt[1]))[::-1][:40] * np.sign(
-        Vt[1][np.argsort(np.abs(Vt[1]))[::-1][:40]]
-    )
-    ax.bar(np.arange(40), weights, color=np.where(weights >= 0, "tab:blue", "tab:red"))
+    n_bars = 30
+    strongest = np.argsort(np.abs(Vt[1]))[::-1][:n_bars]  # term indices, strongest first
+    weights = Vt[1][strongest]
+    fig, ax = new_figure(width=6.5, height=0.22 * n_bars + 1.2)
+    rows = np.arange(n_bars)[::-1]  # strongest at the top
+    ax.barh(rows, weights, color=np.where(weights >= 0, "tab:blue", "tab:red"))
+    ax.set_yticks(rows, terms[strongest], fontsize=8)
+    ax.axvline(0.0, color="0.3", lw=0.8)
     ax.set(
-        xlabel="40 strongest terms of SVD factor 2", ylabel="weight",
+        xlabel="weight in SVD factor 2 (blue +, red −)",
+        ylabel=f"the {n_bars} terms of largest |weight|",
         title="A truncated-SVD factor is signed: + and − words contrast",
-    )  # fmt: skip
+    )
     result.figure("Weights of the second truncated-SVD factor of the TF-IDF matrix", fig)
 
     rows = []

@@ -46,18 +46,26 @@ def run() -> ChapterResult:
         abs(share - 4 / 4.25) < 0.03,
     )
     fig, ax = new_figure(width=5.5)
-    ax.scatter(X[:, 0], X[:, 1], s=8, alpha=0.6)
+    ax.scatter(X[:, 0], X[:, 1], s=8, alpha=0.5, zorder=1)
     for i, color in enumerate(("tab:red", "tab:green")):
         axis = pca.components_[i] * np.sqrt(pca.explained_variance_[i])  # length √λ
         ax.annotate(
             "",
             pca.mean_ + axis,
             pca.mean_,
-            arrowprops={"arrowstyle": "->", "color": color, "lw": 2},
+            arrowprops={"arrowstyle": "->", "color": color, "lw": 2.5},
+            zorder=5,  # arrows and labels above the points
         )
-        ax.text(*(pca.mean_ + 1.15 * axis), f"PC{i + 1}", color=color)
-    ax.set_aspect("equal")
-    ax.set_title(f"Principal axes at √λ; PC1 share {100 * share:.1f}%")
+        ax.text(
+            *(pca.mean_ + 1.25 * axis + [0.0, 0.15 * i]),
+            f"PC{i + 1}",
+            color=color,
+            fontweight="bold",
+            zorder=6,
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1.5},
+        )
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.set(xlabel="x₁", ylabel="x₂", title=f"Principal axes at √λ; PC1 share {100 * share:.1f}%")
     result.figure("A correlated cloud and its principal axes, drawn at one standard deviation", fig)
 
     # 2. digits: the scree plot and the k that keeps 95% of the variance

@@ -58,12 +58,14 @@ def run() -> ChapterResult:
     )
     fig, axes = new_figure(3, width=4.5)
     axes[0].scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", s=6)
-    axes[0].set_title("two parallel classes")
-    axes[0].set_aspect("equal")
+    axes[0].set(xlabel="x₁", ylabel="x₂", title="two parallel classes")
+    # equal scales by widening the data limits, so the panel keeps the histograms' height
+    axes[0].set_aspect("equal", adjustable="datalim")
     for ax, z, name in ((axes[1], z_pca, "PCA axis"), (axes[2], z_lda, "LDA axis")):
         bins = np.linspace(z.min(), z.max(), 40)
         for label, color in ((0, "tab:blue"), (1, "tab:red")):
             ax.hist(z[y == label], bins=bins, alpha=0.6, color=color, label=f"class {label}")
+        ax.set(xlabel=f"coordinate on the {name}", ylabel="points per bin")
         ax.set_title(f"projection on the {name}")
         ax.legend()
     result.figure("Histograms of the two projections: PCA mixes the classes, LDA splits them", fig)

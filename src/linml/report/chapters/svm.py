@@ -34,6 +34,7 @@ def _margin_figure(X, y, clf, refit, dropped):
     ax.plot(xx, (-c - v1 * xx) / v2, color="g", ls=":", lw=3, label="boundary after refit")
     ax.set_ylim(X[:, 1].min() - 0.5, X[:, 1].max() + 0.5)
     ax.legend(loc="lower right", fontsize=8)
+    ax.set(xlabel="x₁", ylabel="x₂")
     ax.set_title("maximum margin: f(x) = 0 and f(x) = ±1; circled: support vectors")
     return fig
 
@@ -48,12 +49,12 @@ def _regions_figure(X, y, models):
         ax.contourf(G1, G2, Z > 0, alpha=0.25, cmap="coolwarm")
         ax.contour(G1, G2, Z, levels=[0.0], colors="k", linewidths=1)
         ax.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", s=12, edgecolor="k", linewidth=0.3)
-        ax.set_title(title)
+        ax.set(xlabel="x₁", ylabel="x₂", title=title)
     return fig
 
 
 def _lift_figure(Z, y, clf):
-    fig = plt.figure(figsize=(5.5, 5.0))
+    fig = plt.figure(figsize=(5.5, 5.0), layout="constrained")
     ax = fig.add_subplot(projection="3d")
     ax.scatter(Z[:, 0], Z[:, 1], Z[:, 2], c=y, cmap="coolwarm", s=10)
     (w1, w2, w3), b = clf.coef_[0], clf.intercept_[0]
