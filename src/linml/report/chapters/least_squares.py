@@ -85,7 +85,7 @@ def _ridge_shrinkage(result: ChapterResult, X: np.ndarray, y: np.ndarray) -> Non
     cond_aug = np.linalg.cond(Xa)
     rel = abs(model.condition_number_ridge_ - cond_aug) / cond_aug
     result.check(
-        "ridge's condition number is sqrt((σ_max² + λ)/(σ_min² + λ)) — that of the augmented "
+        "ridge's condition number is √((σ_max² + λ)/(σ_min² + λ)) — that of the augmented "
         "design [X; √λ I] (λ = 0.05 on diabetes)",
         f"{model.condition_number_ridge_:.4f} vs cond([X; √λ I]) = {cond_aug:.4f} "
         f"(κ(X) = {model.condition_number_:.2f})",
@@ -116,7 +116,9 @@ def _ridge_shrinkage(result: ChapterResult, X: np.ndarray, y: np.ndarray) -> Non
     ax2.loglog(lams, kappa, color="tab:red")
     ax2.axhline(1.0, color="gray", lw=0.8, ls="--")
     ax2.set_xlabel("λ")
-    ax2.set_ylabel("κ(λ) = sqrt((σ_max² + λ)/(σ_min² + λ))")
+    ax2.set_ylabel(
+        r"$\kappa(\lambda) = \sqrt{(\sigma_{\max}^2 + \lambda)\,/\,(\sigma_{\min}^2 + \lambda)}$"
+    )
     ax2.set_title(f"conditioning improves from κ = {S[0] / S[-1]:.1f} toward 1")
     result.figure("Ridge on the diabetes data: shrinkage per singular value, and κ against λ.", fig)
 

@@ -86,7 +86,7 @@ def _weighted_projections(
     result.check(
         f"every Newton step of LogisticRegression(C={C:g}, solver='newton') on standardized "
         f"breast_cancer (n = {X.shape[0]}, p = {X.shape[1]}) is the weighted least-squares "
-        "solve β_{t+1} = argmin ‖√W (z − X̃β)‖² + λ‖β‖² with z = X̃β_t + (y − p)/(p(1 − p)), "
+        "solve βₜ₊₁ = argmin ‖√W (z − X̃β)‖² + λ‖β‖² with z = X̃β_t + (y − p)/(p(1 − p)), "
         "W = diag(p(1 − p)) (numpy lstsq on [√W X̃; √λ Ĩ])",
         f"max over the {len(errors)} steps of ‖θ_est − θ_lstsq‖/‖θ_est‖ = {worst:.1e} "
         f"(κ(∇²f) = {kappa:.0f}, so round-off ≈ κ·eps = {kappa * np.finfo(float).eps:.0e})",
@@ -219,7 +219,7 @@ def _separation(result: ChapterResult) -> None:
         "‖β‖ would grow without bound: run on unpenalized, each IRLS step adds about a "
         "constant to ‖β‖ while the log-loss creeps toward its infimum 0",
         f"last {SEP_LAST} increments of ‖β_t‖: {growth.min():.2f} … {growth.max():.2f}; "
-        f"‖β_{SEP_STEPS}‖ = {norms[-1]:.1f}, log-loss {losses[-1]:.1e}",
+        f"‖β‖ after {SEP_STEPS} steps = {norms[-1]:.1f}, log-loss {losses[-1]:.1e}",
         f"each of the last {SEP_LAST} increments ≥ {SEP_MIN_GROWTH:g} and log-loss ≤ "
         f"{SEP_LOSS:.0e}",
         bool(np.all(growth >= SEP_MIN_GROWTH)) and losses[-1] <= SEP_LOSS,

@@ -46,7 +46,7 @@ def run() -> ChapterResult:
     measured, bound = np.array(measured), np.array(bound)
     worst = float(np.max(np.abs(measured - bound)))
     result.check(
-        "the measured error of the truncated SVD equals the Eckart–Young value √(Σ_{i>k} σᵢ²)",
+        "the measured error of the truncated SVD equals the Eckart–Young value √(σₖ₊₁² + σₖ₊₂² + …)",
         f"max |measured − bound| = {worst:.1e} over {ks.size} ranks (relative errors)",
         "< 1e-10",
         worst < 1e-10,
@@ -88,7 +88,7 @@ def run() -> ChapterResult:
 
     fig, ax = new_figure(width=6.0)
     ax.plot(ks, measured, "o", ms=4, label="measured ‖X − X_k‖_F / ‖X‖_F")
-    ax.plot(ks, bound, "-", label="Eckart–Young √(Σ_{i>k} σᵢ²) / ‖X‖_F")
+    ax.plot(ks, bound, "-", label=r"Eckart–Young $\sqrt{\sum_{i>k}\sigma_i^2}\,/\,\|X\|_F$")
     ax.plot(ks, ks * (m + n + 1) / (m * n), "--", label="storage k(m + n + 1) / mn")
     ax.set(xlabel="rank k per channel", ylabel="fraction", ylim=(0, 1.05))
     ax.set_title("Error and storage against k")
