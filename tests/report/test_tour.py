@@ -1,5 +1,9 @@
 """The tour framework: chapters run, failures are contained, the page is self-contained."""
 
+import base64
+import io
+import re
+
 import numpy as np
 import pytest
 
@@ -88,3 +92,63 @@ def test_check_between_rejects_a_rule_that_cannot_be_written(kwargs, message):
 def test_check_close_rejects_a_negative_tolerance():
     with pytest.raises(ValueError, match="tol must be >= 0"):
         ChapterResult().check_close("c", "m", 1.0, 1.0, -1.0)
+
+
+def test_the_browser_checker_sees_a_broken_page(tmp_path):
+    """The headless-Chromium checker of tests/report/test_browser.py reports what is broken:
+    a 3000 px element, an image that cannot decode, a link to no element."""
+    from tests.report.test_browser import chromium, measure_page, problems
+
+    if chromium() is None:
+        pytest.skip("no chromium (make chromium)")
+    page = tmp_path / "index.html"
+    page.write_text(
+        "<!doctype html><html><body><nav><a href='#there'>x</a><a href='#nowhere'>y</a></nav>"
+        "<div id='there' style='width:3000px'>wide</div>"
+        "<img alt='broken' src='data:image/png;base64,AAAA'></body></html>",
+        encoding="utf-8",
+    )
+    found = problems(measure_page(page, 1280))
+    assert [p.split(":")[0] for p in found] == [
+        "images not loaded",
+        "page scrolls sideways",
+        "elements past the right edge",
+        "links to no element",
+    ]
+    assert found[-1] == "links to no element: ['nowhere']"
+    assert "'id': 'there'" in found[2]
+
+
+def test_page_layout_contents_back_to_top_and_run_time(tmp_path):
+    def wide() -> ChapterResult:
+        result = ChapterResult()
+        fig, _ = new_figure(3, 1)  # a row of three panels: 15 × 4 inches
+        result.figure("three panels", fig)
+        return result
+
+    results = run_tour([Chapter("good", "Good", 1, _good), Chapter("wide", "Wide", 2, wide)])
+    results[0][1].seconds = 1.234
+    page = render_html(results, tmp_path).read_text()
+    assert "id='top'" in page
+    assert page.count("href='#top'") == 2  # one back-to-top link per chapter
+    assert "chapter ran in 1.23 s" in page
+    assert "<section id='good'>" in page and "href='#good'" in page
+    assert "position:sticky" in page and "@media (max-width:900px)" in page
+    assert "repeat(auto-fit,minmax(min(420px,100%),1fr))" in page
+    assert re.search(r"<figure class='wide'><img alt='three panels' width='\d+' height='\d+'", page)
+    assert "<figure><img alt='a line'" in page  # an ordinary figure shares its row
+    assert "http://" not in page and "https://" not in page  # nothing to fetch
+
+
+def test_png_size_reads_the_header():
+    from PIL import Image
+
+    from linml.report.tour import _png_size
+
+    fig, _ = new_figure(width=3, height=2)
+    result = ChapterResult()
+    result.figure("f", fig)
+    data = result.figures[0][1]
+    assert _png_size(data) == Image.open(io.BytesIO(base64.b64decode(data))).size
+    assert _png_size("AAAA") is None
+    assert _png_size("not base64!") is None

@@ -162,19 +162,66 @@ def run_tour(
 
 
 _CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:1100px;margin:2em auto;
-padding:0 1em;color:#222;line-height:1.5}
-h1{border-bottom:2px solid #444}h2{margin-top:2.2em;border-bottom:1px solid #ccc}
-table{border-collapse:collapse;margin:1em 0;width:100%}td,th{border:1px solid #ccc;padding:.35em .6em;
-text-align:left;vertical-align:top}th{background:#f3f3f3}.pass{color:#0a7a2f;font-weight:bold}
-.fail{color:#b00020;font-weight:bold}figure{display:inline-block;margin:.5em;max-width:100%}
-figure img{max-width:100%;border:1px solid #ddd}figcaption{font-size:.9em;color:#555}
-nav li{margin:.15em 0}.meta{color:#666;font-size:.9em}
+*,*::before,*::after{box-sizing:border-box}
+html{scroll-behavior:smooth}
+body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:0;padding:0 1.5em;
+color:#222;line-height:1.5;overflow-wrap:break-word}
+header{max-width:1400px;margin:0 auto;padding-top:1.2em}
+h1{border-bottom:2px solid #444;margin-top:0}h2{margin-top:2.2em;border-bottom:1px solid #ccc}
+.layout{display:grid;grid-template-columns:minmax(12rem,16rem) minmax(0,1fr);gap:2.5em;
+max-width:1400px;margin:0 auto}
+.toc{position:sticky;top:0;align-self:start;max-height:100vh;overflow-y:auto;
+padding:1em 0 2em;font-size:.92em}
+.toc h2{margin-top:0;font-size:1.1em}.toc ol{margin:0;padding-left:1.6em}
+.toc li{margin:.2em 0}
+main{min-width:0;max-width:1100px}
+main>section:first-child>h2{margin-top:1em}
+main>section>p{max-width:75ch}
+table{border-collapse:collapse;margin:1em 0;width:100%;table-layout:auto}
+td,th{border:1px solid #ccc;padding:.35em .6em;text-align:left;vertical-align:top;
+word-break:normal}
+td,th{overflow-wrap:anywhere}th{background:#f3f3f3}
+.claims th{overflow-wrap:normal;white-space:nowrap}.claims td{min-width:7em}.pass{color:#0a7a2f;font-weight:bold}.fail{color:#b00020;font-weight:bold}
+td.pass,td.fail{overflow-wrap:normal;white-space:nowrap}
+.figures{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(420px,100%),1fr));
+gap:1em;margin:1em 0}
+figure{margin:0;min-width:0}figure.wide{grid-column:1/-1}
+figure img,main img{display:block;max-width:100%;height:auto}
+figure img{border:1px solid #ddd;margin:0 auto}
+figcaption{font-size:.9em;color:#555;margin-top:.3em}
+pre{max-width:100%;overflow-x:auto}
+.meta{color:#666;font-size:.9em}
+.chapter-foot{max-width:none;display:flex;justify-content:space-between;gap:1em;flex-wrap:wrap}
+.top-link{white-space:nowrap}
+@media (max-width:900px){
+.layout{display:block}
+.toc{position:static;max-height:none;overflow:visible;padding:0 0 1em;
+border-bottom:1px solid #ccc}
+}
 """
 
 
+def _png_size(data: str) -> tuple[int, int] | None:
+    """Width and height of a base64 PNG, read from its IHDR chunk; ``None`` if not a PNG."""
+    import base64
+    import binascii
+
+    try:
+        head = base64.b64decode(data[:32])
+    except (binascii.Error, ValueError):
+        return None
+    if len(head) < 24 or head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
+        return None
+    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+
+
 def render_html(results: Sequence[tuple[Chapter, ChapterResult]], out_dir: str | Path) -> Path:
-    """Write ``out_dir/index.html`` (self-contained: figures embedded) and return its path."""
+    """Write ``out_dir/index.html`` (self-contained: figures embedded) and return its path.
+
+    The page lays chapters out beside a table of contents that stays in view on wide
+    screens (a plain list at the top on narrow ones); figures sit in a responsive grid,
+    each chapter ends with its run time and a link back to the top.
+    """
     from linml import __version__
     from linml.io import atomic_write
 
@@ -185,20 +232,26 @@ def render_html(results: Sequence[tuple[Chapter, ChapterResult]], out_dir: str |
     n_pass = sum(c.passed for _, r in results for c in r.claims)
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
         "<title>linml tour</title>",
         f"<style>{_CSS}</style></head><body>",
+        "<header id='top'>",
         "<h1>linml tour — machine learning as linear algebra</h1>",
         f"<p class='meta'>linml {esc(__version__)} · {len(results)} chapters · "
         f"{n_pass}/{n_claims} claims reproduced · generated {time.strftime('%Y-%m-%d %H:%M')}</p>",
-        "<nav><ol>",
+        "</header>",
+        "<div class='layout'>",
+        "<nav class='toc' aria-label='chapters'><h2>Chapters</h2><ol>",
     ]
     for chapter, result in results:
         mark = "pass" if result.passed else "fail"
+        word = "all claims reproduced" if result.passed else "not all claims reproduced"
         parts.append(
             f"<li><a href='#{esc(chapter.slug)}'>{esc(chapter.title)}</a> "
-            f"<span class='{mark}'>{'✓' if result.passed else '✗'}</span></li>"
+            f"<span class='{mark}' title='{word}'>{'✓' if result.passed else '✗'}</span></li>"
         )
     parts.append("</ol></nav>")
+    parts.append("<main>")
     for chapter, result in results:
         parts.append(f"<section id='{esc(chapter.slug)}'><h2>{esc(chapter.title)}</h2>")
         if chapter.summary:
@@ -209,7 +262,7 @@ def render_html(results: Sequence[tuple[Chapter, ChapterResult]], out_dir: str |
             parts.append(result.text)
         if result.claims:
             parts.append(
-                "<table><tr><th>claim</th><th>measured</th><th>expected</th><th>verdict</th></tr>"
+                "<table class='claims'><tr><th>claim</th><th>measured</th><th>expected</th><th>verdict</th></tr>"
             )
             for c in result.claims:
                 cls, word = ("pass", "reproduced") if c.passed else ("fail", "not reproduced")
@@ -218,13 +271,24 @@ def render_html(results: Sequence[tuple[Chapter, ChapterResult]], out_dir: str |
                     f"<td class='{cls}'>{word}</td></tr>"
                 )
             parts.append("</table>")
-        for caption, data in result.figures:
-            parts.append(
-                f"<figure><img alt='{esc(caption)}' src='data:image/png;base64,{data}'>"
-                f"<figcaption>{esc(caption)}</figcaption></figure>"
-            )
-        parts.append(f"<p class='meta'>{result.seconds:.2f} s</p></section>")
-    parts.append("</body></html>")
+        if result.figures:
+            parts.append("<div class='figures'>")
+            for caption, data in result.figures:
+                size = _png_size(data)
+                wide = size is not None and size[0] > 2 * size[1]  # a row of panels: full row
+                dims = f" width='{size[0]}' height='{size[1]}'" if size else ""
+                cls = " class='wide'" if wide else ""
+                parts.append(
+                    f"<figure{cls}><img alt='{esc(caption)}'{dims} "
+                    f"src='data:image/png;base64,{data}'>"
+                    f"<figcaption>{esc(caption)}</figcaption></figure>"
+                )
+            parts.append("</div>")
+        parts.append(
+            f"<p class='meta chapter-foot'><span>chapter ran in {result.seconds:.2f} s</span>"
+            "<a class='top-link' href='#top'>↑ back to top</a></p></section>"
+        )
+    parts.append("</main></div></body></html>")
     path = out / "index.html"
     with atomic_write(path, "w") as handle:
         handle.write("\n".join(parts))
