@@ -1,29 +1,36 @@
-"""Least squares: linml's LinearRegression, Ridge and RidgeCV against scikit-learn.
+"""Least squares: linml's LinearRegression, Ridge and RidgeCV against scikit-learn, over a grid.
 
-Two shapes, timed in one process on the same generated data (float64, intercept fitted):
+Grid (issue 19): three shapes × two thread settings × three models, timed in one process on
+the same generated data (float64, intercept fitted):
 
-- tall 200 000 × 200 (n ≫ p): linml forms the Gram XcᵀXc with one SYRK (no centered copy of
+- tall 100 000 × 100 (n ≫ p): linml forms the Gram XcᵀXc with one SYRK (no centered copy of
   X when the column means are small next to the spreads) and solves p×p problems; sklearn's
   LinearRegression runs LAPACK ``gelsd`` on the n×p matrix, its Ridge forms XᵀX too, and its
   RidgeCV (gcv_mode 'cov') recomputes ``diag(X H⁻¹ Xᵀ)`` — an n·p² product — per alpha,
   where linml forms Z = Xc V once and scores all alphas with two n×p×n_alphas GEMMs.
-- square 2000 × 2000: centered X is rank-deficient (rank n − 1), so LinearRegression's auto
+- square 1500 × 1500: centered X is rank-deficient (rank n − 1), so LinearRegression's auto
   rule takes the SVD (``gelsd``, minimum norm — the same as sklearn); Ridge uses Cholesky of
-  the Gram; RidgeCV uses the eigendecomposition of the n×n ``Xc Xcᵀ`` (sklearn: the same
-  matrix, but per-alpha O(n²) Python-level work and ``syevd`` instead of ``syevr``).
+  the Gram; RidgeCV uses the eigendecomposition of the n×n ``Xc Xcᵀ``.
+- wide 500 × 5000 (p ≫ n): LinearRegression's minimum-norm SVD solution, Ridge's dual
+  (Xc Xcᵀ + αI) solve, RidgeCV on the n×n Gram.
+
+Thread settings: ``1`` — BLAS limited to 1 thread on both sides (threadpoolctl); ``default`` —
+BLAS at its default thread count (all cores) on both sides. linml and scikit-learn run
+alternately (A B A B …), 5 rounds after one untimed warm-up each; the ratio t_linml / t_sklearn
+is taken per round and reported as median (min–max).
 
 RidgeCV: 50 alphas ``np.logspace(-3, 3, 50)``, exact leave-one-out (both libraries' default).
-Quality: coefficients agree to 1e-6 relative and RidgeCV picks the same alpha.
-BLAS is limited to 1 thread (threadpoolctl) on both sides: the machine is shared and a
-2-thread OpenBLAS under load is slower and far noisier. GFLOP/s uses the flop model in the
-table (dominant terms of linml's algorithm) against the 1-thread GEMM peak.
+Quality: coefficients agree to 1e-6 relative and RidgeCV picks the same alpha. GFLOP/s uses
+the flop model in the table (dominant terms of linml's algorithm) against the 1-thread GEMM
+peak (the 1-thread cells).
 
 Run: .venv/bin/python benchmarks/least_squares.py [--quick]
-(``--quick``: 20 000 × 50 and 300 × 300, printed, not recorded)
+(``--quick``: 20 000 × 50, 300 × 300 and 100 × 1000, printed, not recorded)
 """
 
 from __future__ import annotations
 
+import statistics
 import sys
 import warnings
 from pathlib import Path
@@ -33,12 +40,24 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import sklearn.linear_model as sk
-from _common import best_time, blas_summary, markdown_table, quick, record, summary_line
+from _common import (
+    best_time,
+    blas_summary,
+    fmt_ratio,
+    interleaved,
+    markdown_table,
+    quick,
+    ratio_stats,
+    record,
+    summary_line,
+)
 from threadpoolctl import threadpool_limits
 
 from linml.linear_model import LinearRegression, Ridge, RidgeCV
 
 ALPHAS = np.logspace(-3, 3, 50)
+ROUNDS = 5
+THREADS = {"1": 1, "default": None}
 TARGETS = {"LinearRegression": 1.0, "Ridge": 1.0, "RidgeCV": 0.5}
 
 
@@ -63,11 +82,14 @@ def _data(n: int, p: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 def _flops(name: str, n: int, p: int, route: str) -> tuple[float, str]:
     a = ALPHAS.size
+    m, k = max(n, p), min(n, p)
     if name == "LinearRegression":
         if route == "cholesky":
             return n * p * p + 2 * n * p, "n p² (SYRK) + 2np"
-        return 4 * n * p * p - 4 / 3 * p**3, "4np² − 4p³/3 (bidiagonalization)"
+        return 4 * m * k * k - 4 / 3 * k**3, "4·max·min² − 4min³/3 (bidiagonalization)"
     if name == "Ridge":
+        if p > n:  # the dual: (Xc Xcᵀ + αI) c = y
+            return n * n * p + n**3 / 3 + 2 * n * p, "n² p + n³/3 (dual)"
         return n * p * p + p**3 / 3 + 2 * n * p, "n p² + p³/3"
     if route == "gram":
         return 3 * n * p * p + 4 * n * p * a, "3np² + 4np·n_alphas"
@@ -78,7 +100,7 @@ def _rel(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.max(np.abs(a - b)) / np.max(np.abs(b)))
 
 
-def bench_shape(n: int, p: int, peak: float) -> list[list]:
+def bench_shape(label: str, n: int, p: int, threads: str, peak: float) -> list[list]:
     X, y = _data(n, p)
     rows = []
     cases = [
@@ -94,43 +116,51 @@ def bench_shape(n: int, p: int, peak: float) -> list[list]:
             lambda: sk.RidgeCV(alphas=ALPHAS).fit(X, y),
         ),
     ]
-    for name, ours, peer in cases:
-        slow_peer = name == "RidgeCV" and n > p  # sklearn's per-alpha n·p² work: ~30 s a call
-        t_ours, m_ours = best_time(ours, repeat=3, warmup=1)
-        t_peer, m_peer = best_time(peer, repeat=1 if slow_peer else 3, warmup=0 if slow_peer else 1)
-        diff = _rel(m_ours.coef_, m_peer.coef_)
-        same = diff < 1e-6
-        if name == "RidgeCV":
-            same = same and m_ours.alpha_ == m_peer.alpha_
-        route = getattr(m_ours, "route_", getattr(m_ours, "solver_", ""))
-        flops, model = _flops(name, n, p, route)
-        gflops = flops / t_ours / 1e9
-        rows.append(
-            [
-                f"{n}×{p}",
-                name,
-                route,
-                round(t_ours, 3),
-                round(t_peer, 3),
-                round(t_ours / t_peer, 3),
-                f"≤ {TARGETS[name]}",
-                f"{gflops:.1f} ({100 * gflops / peak:.0f}% of peak)",
-                model,
-                f"{'yes' if same else 'NO'} (coef Δ {diff:.1e}"
-                + (f", α {m_ours.alpha_:.3g}/{m_peer.alpha_:.3g})" if name == "RidgeCV" else ")"),
-            ]
-        )
-        print(markdown_table(HEADER, rows[-1:]).splitlines()[-1], flush=True)
+    with threadpool_limits(limits=THREADS[threads], user_api="blas"):
+        for name, ours, peer in cases:
+            times, fitted = interleaved({"linml": ours, "sklearn": peer}, repeat=ROUNDS)
+            m_ours, m_peer = fitted["linml"], fitted["sklearn"]
+            diff = _rel(m_ours.coef_, m_peer.coef_)
+            same = diff < 1e-6
+            if name == "RidgeCV":
+                same = same and m_ours.alpha_ == m_peer.alpha_
+            route = getattr(m_ours, "route_", getattr(m_ours, "solver_", ""))
+            flops, model = _flops(name, n, p, route)
+            t_ours = statistics.median(times["linml"])
+            gflops = flops / min(times["linml"]) / 1e9
+            rows.append(
+                [
+                    f"{label} {n}×{p}",
+                    threads,
+                    name,
+                    route,
+                    round(t_ours, 3),
+                    round(statistics.median(times["sklearn"]), 3),
+                    fmt_ratio(ratio_stats(times["linml"], times["sklearn"])),
+                    f"≤ {TARGETS[name]}",
+                    f"{gflops:.1f}"
+                    + (f" ({100 * gflops / peak:.0f}% of peak)" if threads == "1" else ""),
+                    model,
+                    f"{'yes' if same else 'NO'} (coef Δ {diff:.1e}"
+                    + (
+                        f", α {m_ours.alpha_:.3g}/{m_peer.alpha_:.3g})"
+                        if name == "RidgeCV"
+                        else ")"
+                    ),
+                ]
+            )
+            print(markdown_table(HEADER, rows[-1:]).splitlines()[-1], flush=True)
     return rows
 
 
 HEADER = [
     "shape",
+    "BLAS threads",
     "model",
     "linml route",
-    "linml s",
-    "sklearn s",
-    "ratio",
+    "linml s (median)",
+    "sklearn s (median)",
+    "ratio median (min–max)",
     "target",
     "linml GFLOP/s",
     "flop model",
@@ -140,27 +170,43 @@ HEADER = [
 
 def main() -> None:
     print("BLAS:", blas_summary())
-    with threadpool_limits(limits=1, user_api="blas"), warnings.catch_warnings():
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        peak = _peak()
+        with threadpool_limits(limits=1, user_api="blas"):
+            peak = _peak()
         print(f"GEMM peak (float64, 1 thread): {peak:.1f} GFLOP/s")
         print(markdown_table(HEADER, []))
-        shapes = [(20_000, 50), (300, 300)] if quick() else [(200_000, 200), (2000, 2000)]
-        rows = [row for n, p in shapes for row in bench_shape(n, p, peak)]
+        shapes = (
+            [("tall", 20_000, 50), ("square", 300, 300), ("wide", 100, 1000)]
+            if quick()
+            else [("tall", 100_000, 100), ("square", 1500, 1500), ("wide", 500, 5000)]
+        )
+        rows = [
+            row
+            for label, n, p in shapes
+            for threads in THREADS
+            for row in bench_shape(label, n, p, threads, peak)
+        ]
     table = markdown_table(HEADER, rows)
     print()
     print(table)
     body = (
-        "linml vs scikit-learn, same process and data, float64, intercept fitted, BLAS limited "
-        f"to 1 thread on both sides (threadpoolctl). GEMM peak (1 thread): {peak:.1f} GFLOP/s. "
-        "Times are best of 3 after a warm-up (sklearn RidgeCV on 200000×200: one call). "
-        "RidgeCV: 50 alphas np.logspace(-3, 3, 50), exact leave-one-out.\n\n" + table
+        "linml vs scikit-learn, same process and data, float64, intercept fitted. Grid: tall / "
+        "square / wide × BLAS threads 1 and default (both sides alike, threadpoolctl) × three "
+        f"models; {ROUNDS} interleaved rounds (linml, sklearn, linml, …) after one untimed "
+        "warm-up each, ratio per round, median (min–max). GEMM peak (1 thread): "
+        f"{peak:.1f} GFLOP/s (linml GFLOP/s from its fastest round). RidgeCV: 50 alphas "
+        "np.logspace(-3, 3, 50), exact leave-one-out.\n\n" + table
     )
     summaries = [
         summary_line(
-            f"{name}, " + " / ".join(r[0] for r in rows if r[1] == name),
+            f"{name}, tall/square/wide × 1/default threads",
             "scikit-learn",
-            {r[0]: r[5] for r in rows if r[1] == name},
+            {
+                f"{r[0].split()[0]}, {r[1]} thr": float(r[6].split()[0])
+                for r in rows
+                if r[2] == name
+            },
             f"≤ {TARGETS[name]}",
         )
         for name in TARGETS
