@@ -351,3 +351,26 @@ def test_rbf_kernel_out_of_scale_warns(scale, match):
     with pytest.warns(NumericalWarning, match=match):
         Z = KernelPCA(2, kernel="rbf").fit_transform(X)
     assert np.isfinite(Z).all()
+
+
+@pytest.mark.parametrize("p", [5, 200])  # the fused augmented GEMM, and the SYRK route
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("scale", [1.0, 2.0**70])  # 2^70: squares overflow, the scaled route
+def test_rbf_gram_routes_match_sklearn_kernel(p, dtype, scale):
+    from sklearn.metrics.pairwise import rbf_kernel
+
+    from linml.decomposition import kernel_pca as kp
+
+    rng = np.random.default_rng(p)
+    X = rng.standard_normal((700, p)).astype(dtype)
+    Q = rng.standard_normal((700, 4)).astype(dtype)
+    gamma = np.float64(1.0 / p)  # a NumPy scalar, as the estimator passes it
+    ref = rbf_kernel(X.astype(np.float64), gamma=gamma)
+    X = X * dtype(scale)
+    K, KQ, means = kp._rbf_gram(X, gamma / scale**2, Q, 0.5)  # 0.5 MB: several row blocks
+    tol = 1e-13 if dtype == np.float64 else 2e-5
+    assert K.dtype == dtype
+    np.testing.assert_allclose(K, ref, atol=tol)
+    np.testing.assert_array_equal(np.diag(K), 1.0)
+    np.testing.assert_allclose(KQ, K.astype(np.float64) @ Q, atol=50 * tol)
+    np.testing.assert_allclose(means, ref.mean(axis=1), atol=tol)
