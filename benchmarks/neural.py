@@ -1,25 +1,30 @@
-"""Benchmark: linml.neural (NumPy + hand-written backprop) vs PyTorch CPU, one process.
+"""Benchmark: linml.neural (NumPy + hand-written backprop) vs PyTorch CPU over a grid, one process.
 
-1. MLP training, time per epoch: 60000×784 float32 inputs (generated: Gaussian X, labels
-   from a random linear "teacher", so the task is learnable), hidden 256-128, 10 classes,
-   ReLU, Adam (lr 1e-3), batch 128, shuffled, float32 — the same architecture, optimizer,
-   data and initial weights (linml's He init, copied into torch) in both. Quality: test
-   accuracy on 10000 held-out generated rows after the epoch.
-2. Attention forward + backward: Q, K, V of shape (1, 8 heads, n = 1024, d = 64), float32;
-   linml's ScaledDotProductAttention vs torch.nn.functional.scaled_dot_product_attention
-   (+ .backward). Quality: max |difference| of the output and of the three gradients.
-3. MultiHeadAttention (d_model = 512, 8 heads, n = 1024) forward + backward vs
+1. MLP training, time per epoch, grid of three data shapes × two batch sizes (128, 512):
+   tall 60000×784 (hidden 256-128), square 8000×2000 (hidden 512-256), wide 2000×8000 (hidden
+   512-256); 10 classes, ReLU, Adam (lr 1e-3), shuffled, float32. Generated data: Gaussian X,
+   labels from a random linear "teacher", so the task is learnable. The same architecture,
+   optimizer, data and initial weights (linml's He init, copied into torch) in both. Quality:
+   accuracy on 2000 held-out generated rows after the epoch (within 2 points).
+2. Attention forward + backward, grid n ∈ {256, 1024, 2048} × head size d ∈ {64, 128}:
+   Q, K, V of shape (1, 8 heads, n, d), float32; linml's ScaledDotProductAttention vs
+   torch.nn.functional.scaled_dot_product_attention (+ .backward). Quality: max |difference|
+   of the output and of the three gradients.
+3. MultiHeadAttention (d_model = 512, 8 heads, n ∈ {256, 1024, 2048}) forward + backward vs
    torch.nn.MultiheadAttention with the same weights.
 
-Threads: NumPy's BLAS is limited with threadpoolctl and torch.set_num_threads is set to the
-same number (default 1: the machine is shared, and one thread each is the fair, stable
-comparison). Run: .venv/bin/python benchmarks/neural.py [--threads N] [--rows N] [--quick]
-(``--quick``: 3000 MLP rows, n = 256, best of 2; printed, not recorded)
+Every cell runs linml and torch alternately (A B A B …), 5 rounds after one untimed warm-up,
+ratio t_linml / t_torch per round, median (min–max). Threads: NumPy's BLAS is limited with
+threadpoolctl and torch.set_num_threads is set to the same number (default 1: the machine is
+shared, and one thread each is the fair, stable comparison).
+Run: .venv/bin/python benchmarks/neural.py [--threads N] [--quick]
+(``--quick``: a tenth of the MLP rows, n ≤ 512; printed, not recorded)
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import warnings
 from pathlib import Path
@@ -29,12 +34,21 @@ from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import best_time, blas_summary, markdown_table, quick, record, summary_line
+from _common import (
+    blas_summary,
+    fmt_ratio,
+    interleaved,
+    markdown_table,
+    quick,
+    ratio_stats,
+    record,
+    summary_line,
+)
 
 from linml.neural import MLPClassifier, MultiHeadAttention, ScaledDotProductAttention, build_mlp
 
 
-def _data(n_rows: int, d: int = 784, k: int = 10, n_test: int = 10000):
+def _data(n_rows: int, d: int = 784, k: int = 10, n_test: int = 2000):
     rng = np.random.default_rng(0)
     X = rng.standard_normal((n_rows + n_test, d), dtype=np.float32)
     teacher = rng.standard_normal((d, k)).astype(np.float32)
@@ -42,17 +56,19 @@ def _data(n_rows: int, d: int = 784, k: int = 10, n_test: int = 10000):
     return X[:n_rows], y[:n_rows], X[n_rows:], y[n_rows:]
 
 
-def _torch_mlp_epoch(torch, X, y, seed):
+def _torch_mlp_epoch(torch, X, y, hidden, batch, seed):
     torch.manual_seed(seed)
+    h1, h2 = hidden
+    d = X.shape[1]
     net = torch.nn.Sequential(
-        torch.nn.Linear(784, 256),
+        torch.nn.Linear(d, h1),
         torch.nn.ReLU(),
-        torch.nn.Linear(256, 128),
+        torch.nn.Linear(h1, h2),
         torch.nn.ReLU(),
-        torch.nn.Linear(128, 10),
+        torch.nn.Linear(h2, 10),
     )
     # start from exactly the weights MLPClassifier(random_state=seed) draws (He init)
-    start = build_mlp(784, (256, 128), 10, dtype=np.float32, random_state=seed)
+    start = build_mlp(d, hidden, 10, dtype=np.float32, random_state=seed)
     with torch.no_grad():
         for ours, theirs in zip(start.layers[::2], net[::2], strict=True):
             theirs.weight.copy_(torch.from_numpy(ours.params["W"]))
@@ -61,8 +77,8 @@ def _torch_mlp_epoch(torch, X, y, seed):
     loss_fn = torch.nn.CrossEntropyLoss()
     Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
     perm = torch.randperm(len(yt))
-    for lo in range(0, len(yt), 128):
-        idx = perm[lo : lo + 128]
+    for lo in range(0, len(yt), batch):
+        idx = perm[lo : lo + batch]
         opt.zero_grad()
         loss = loss_fn(net(Xt[idx]), yt[idx])
         loss.backward()
@@ -70,27 +86,29 @@ def _torch_mlp_epoch(torch, X, y, seed):
     return net
 
 
-def bench_mlp(torch, n_rows: int, repeat: int):
-    X, y, X_te, y_te = _data(n_rows)
+def bench_mlp(torch, n_rows: int, d: int, hidden: tuple, batch: int, rounds: int):
+    X, y, X_te, y_te = _data(n_rows, d)
 
     def ours():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             return MLPClassifier(
-                (256, 128), batch_size=128, epochs=1, learning_rate=1e-3, random_state=0
+                hidden, batch_size=batch, epochs=1, learning_rate=1e-3, random_state=0
             ).fit(X, y)
 
-    t_ours, model = best_time(ours, repeat=repeat, warmup=1)
-    t_peer, net = best_time(lambda: _torch_mlp_epoch(torch, X, y, 0), repeat=repeat, warmup=1)
-    acc_ours = float(np.mean(model.predict(X_te) == y_te))
+    times, out = interleaved(
+        {"linml": ours, "torch": lambda: _torch_mlp_epoch(torch, X, y, hidden, batch, 0)},
+        repeat=rounds,
+    )
+    acc_ours = float(np.mean(out["linml"].predict(X_te) == y_te))
     with torch.no_grad():
-        acc_peer = float((net(torch.from_numpy(X_te)).argmax(1).numpy() == y_te).mean())
-    return t_ours, t_peer, acc_ours, acc_peer
+        acc_peer = float((out["torch"](torch.from_numpy(X_te)).argmax(1).numpy() == y_te).mean())
+    return times, acc_ours, acc_peer
 
 
-def bench_sdpa(torch, n: int, repeat: int):
+def bench_sdpa(torch, n: int, d: int, rounds: int):
     rng = np.random.default_rng(0)
-    Q, K, V, G = (rng.standard_normal((1, 8, n, 64), dtype=np.float32) for _ in range(4))
+    Q, K, V, G = (rng.standard_normal((1, 8, n, d), dtype=np.float32) for _ in range(4))
     att = ScaledDotProductAttention()
 
     def ours():
@@ -107,13 +125,13 @@ def bench_sdpa(torch, n: int, repeat: int):
         O.backward(tg)
         return O, tq.grad, tk.grad, tv.grad
 
-    t_ours, r_ours = best_time(ours, repeat=repeat)
-    t_peer, r_peer = best_time(peer, repeat=repeat)
+    times, out = interleaved({"linml": ours, "torch": peer}, repeat=rounds)
+    r_ours, r_peer = out["linml"], out["torch"]
     err = max(float(np.max(np.abs(a - b.detach().numpy()))) for a, b in zip(r_ours, r_peer))
-    return t_ours, t_peer, err
+    return times, err
 
 
-def bench_mha(torch, n: int, repeat: int):
+def bench_mha(torch, n: int, rounds: int):
     d_model, heads = 512, 8
     rng = np.random.default_rng(1)
     X = rng.standard_normal((1, n, d_model), dtype=np.float32)
@@ -141,13 +159,39 @@ def bench_mha(torch, n: int, repeat: int):
         Y.backward(tg)
         return Y, tx.grad
 
-    t_ours, (Y, dX) = best_time(ours, repeat=repeat)
-    t_peer, (tY, tdX) = best_time(peer, repeat=repeat)
+    times, out = interleaved({"linml": ours, "torch": peer}, repeat=rounds)
+    (Y, dX), (tY, tdX) = out["linml"], out["torch"]
     err = max(
         float(np.max(np.abs(Y - tY.detach().numpy()))),
         float(np.max(np.abs(dX - tdX.numpy()))),
     )
-    return t_ours, t_peer, err
+    return times, err
+
+
+HEADER = [
+    "task",
+    "setting",
+    "linml s (median)",
+    "torch s (median)",
+    "ratio median (min–max)",
+    "target",
+    "quality",
+]
+
+
+def _row(task, setting, times, target, quality):
+    stats = ratio_stats(times["linml"], times["torch"])
+    row = [
+        task,
+        setting,
+        f"{statistics.median(times['linml']):.3f}",
+        f"{statistics.median(times['torch']):.3f}",
+        fmt_ratio(stats),
+        target,
+        quality,
+    ]
+    print(markdown_table(HEADER, [row]).splitlines()[-1], flush=True)
+    return row, stats[1]
 
 
 def main() -> None:
@@ -155,72 +199,79 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=1, help="BLAS and torch threads")
-    parser.add_argument("--rows", type=int, default=60000, help="MLP training rows")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved timed rounds")
     parser.add_argument("--no-record", action="store_true", help="do not write RESULTS.md")
-    parser.add_argument(
-        "--quick", action="store_true", help="3000 rows, n=256, best of 2; not recorded"
-    )
+    parser.add_argument("--quick", action="store_true", help="reduced sizes; not recorded")
     args = parser.parse_args()
-    n_att = 1024
+    mlp_shapes = [("tall", 60000, 784, (256, 128)), ("square", 8000, 2000, (512, 256)),
+                  ("wide", 2000, 8000, (512, 256))]  # fmt: skip
+    lengths = [256, 1024, 2048]
     if args.quick or quick():  # reduced sizes (run_all.py); never recorded
-        args.rows, args.repeat, args.no_record, n_att = min(args.rows, 3000), 2, True, 256
+        mlp_shapes = [(lab, n // 10, d, h) for lab, n, d, h in mlp_shapes]
+        lengths, args.no_record = [128, 512], True
 
     torch.set_num_threads(args.threads)
+    rows, cells = [], {"mlp": {}, "sdpa": {}, "mha": {}}
     with threadpool_limits(args.threads):
         print("BLAS:", blas_summary())
         print(f"threads: NumPy BLAS {args.threads}, torch.set_num_threads({args.threads})")
-        t_mlp, p_mlp, acc_ours, acc_peer = bench_mlp(torch, args.rows, args.repeat)
-        t_att, p_att, err_att = bench_sdpa(torch, n_att, args.repeat)
-        t_mha, p_mha, err_mha = bench_mha(torch, n_att, args.repeat)
+        print(markdown_table(HEADER, []))
+        for label, n, d, hidden in mlp_shapes:
+            for batch in (128, 512):
+                times, acc_ours, acc_peer = bench_mlp(torch, n, d, hidden, batch, args.rounds)
+                row, ratio = _row(
+                    f"MLP epoch {label} {n}×{d}, {hidden[0]}-{hidden[1]}-10",
+                    f"batch {batch}",
+                    times,
+                    "≤ 1.3",
+                    f"test acc {acc_ours:.3f} vs {acc_peer:.3f}"
+                    + ("" if abs(acc_ours - acc_peer) <= 0.02 else " (DIFFERS)"),
+                )
+                rows.append(row)
+                cells["mlp"][f"{label}, batch {batch}"] = ratio
+        for n in lengths:
+            for d in (64, 128):
+                times, err = bench_sdpa(torch, n, d, args.rounds)
+                row, ratio = _row(
+                    f"attention fwd+bwd (1, 8 heads, n={n}, d={d})",
+                    f"n={n}, d={d}",
+                    times,
+                    "≤ 1.5",
+                    f"max |Δ| {err:.1e}",
+                )
+                rows.append(row)
+                cells["sdpa"][f"n={n}, d={d}"] = ratio
+        for n in lengths:
+            times, err = bench_mha(torch, n, args.rounds)
+            row, ratio = _row(
+                f"MultiHeadAttention fwd+bwd d_model=512, 8 heads, n={n}",
+                f"n={n}",
+                times,
+                "—",
+                f"max |Δ| {err:.1e}",
+            )
+            rows.append(row)
+            cells["mha"][f"n={n}"] = ratio
 
-    rows = [
-        [
-            f"MLP epoch: {args.rows}×784, 256-128-10, batch 128, Adam, float32",
-            f"{t_mlp:.2f}",
-            f"{p_mlp:.2f}",
-            f"{t_mlp / p_mlp:.2f}",
-            "≤ 1.3",
-            f"test acc {acc_ours:.3f} vs {acc_peer:.3f}",
-        ],
-        [
-            f"attention fwd+bwd: (1, 8 heads, n={n_att}, d=64), float32",
-            f"{t_att:.3f}",
-            f"{p_att:.3f}",
-            f"{t_att / p_att:.2f}",
-            "≤ 1.5",
-            f"max |Δ| {err_att:.1e}",
-        ],
-        [
-            f"MultiHeadAttention fwd+bwd: d_model=512, 8 heads, n={n_att}, float32",
-            f"{t_mha:.3f}",
-            f"{p_mha:.3f}",
-            f"{t_mha / p_mha:.2f}",
-            "—",
-            f"max |Δ| {err_mha:.1e}",
-        ],
-    ]
-    header = ["task", "linml s", "torch s", "ratio linml/torch", "target", "quality"]
-    table = markdown_table(header, rows)
+    table = markdown_table(HEADER, rows)
     print(table)
     body = (
         f"PyTorch {torch.__version__} CPU. Threads: NumPy BLAS limited to {args.threads} with "
-        f"threadpoolctl and `torch.set_num_threads({args.threads})`. Best of {args.repeat} "
-        "runs after one warm-up. The MLP time is one full `MLPClassifier.fit(epochs=1)` "
-        "(validation, float32 cast and 469 mini-batch steps) against one torch epoch "
+        f"threadpoolctl and `torch.set_num_threads({args.threads})`. Every cell: {args.rounds} "
+        "interleaved rounds (linml, torch, linml, …) after one untimed warm-up, ratio per round, "
+        "median (min–max). The MLP time is one full `MLPClassifier.fit(epochs=1)` "
+        "(validation, float32 cast and the mini-batch steps) against one torch epoch "
         "(shuffle, forward, backward, `Adam.step`); data are generated Gaussian rows labelled by "
-        "a random linear teacher, accuracy on 10000 held-out rows.\n\n" + table
+        "a random linear teacher, accuracy on 2000 held-out rows.\n\n" + table
     )
     summaries = [
         summary_line(
-            f"MLP epoch {args.rows}×784", "PyTorch CPU", {"epoch": t_mlp / p_mlp}, "≤ 1.3"
+            "MLP epoch, tall/square/wide × batch 128/512", "PyTorch CPU", cells["mlp"], "≤ 1.3"
         ),
         summary_line(
-            f"attention fwd+bwd n={n_att}", "PyTorch CPU", {"sdpa": t_att / p_att}, "≤ 1.5"
+            "attention fwd+bwd, n 256–2048 × d 64/128", "PyTorch CPU", cells["sdpa"], "≤ 1.5"
         ),
-        summary_line(
-            f"MultiHeadAttention fwd+bwd n={n_att}", "PyTorch CPU", {"mha": t_mha / p_mha}, "—"
-        ),
+        summary_line("MultiHeadAttention fwd+bwd, n 256–2048", "PyTorch CPU", cells["mha"], "—"),
     ]
     print("\n".join(summaries))
     body += "\n\n" + "\n".join(summaries)
