@@ -1,4 +1,4 @@
-"""Benchmark: exact top-k search vs faiss Flat (the grid of issue 19); optionally graphs.
+"""Benchmark: exact top-k search vs faiss Flat (the grid of issue 19).
 
 (a) Exact search grid. linml's ``EmbeddingIndex(metric)`` against faiss's ``IndexFlatIP`` /
     ``IndexFlatL2``, top-10, float32 Gaussian data, over database shapes (tall 1M×128, wide
@@ -14,9 +14,9 @@
     compiles numba's kernels); the table gives the per-round ratio linml/faiss as median
     (min–max). Result check: the share of ids equal to faiss's, and the largest score gap at
     a disagreement (a float32 near-tie when tiny).
-(b) --graphs adds SpectralClustering vs scikit-learn and PageRank vs networkx (issue 8).
+SpectralClustering and PageRank are in benchmarks/graphs.py.
 
-Run: .venv/bin/python benchmarks/graph_search.py [--quick | --reduced] [--graphs]
+Run: .venv/bin/python benchmarks/graph_search.py [--quick | --reduced]
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _common import (
-    best_time,
     blas_summary,
     fmt_ratio,
     interleaved,
@@ -112,74 +111,10 @@ def bench_search_grid(size, repeat, rows):
     return worst
 
 
-def bench_spectral(n: int, rows: list) -> None:
-    from sklearn.cluster import SpectralClustering as SkSpectral
-    from sklearn.datasets import make_moons
-    from sklearn.metrics import adjusted_rand_score
-
-    from linml.cluster import SpectralClustering
-
-    X, y = make_moons(n, noise=0.06, random_state=0)
-    for affinity, extra in (("nearest_neighbors", {}), ("rbf", {"gamma": 30.0})):
-        params = {"affinity": affinity, "random_state": 0, "n_init": 10, **extra}
-        # the k-NN case takes a fraction of a second: best of 5 after a warm-up on both sides
-        reps = 5 if affinity == "nearest_neighbors" else 1
-        t_ours, ours = best_time(
-            lambda p=params: SpectralClustering(2, **p).fit(X), repeat=reps, warmup=1
-        )
-        t_theirs, theirs = best_time(
-            lambda p=params: SkSpectral(2, **p).fit(X), repeat=reps, warmup=int(reps > 1)
-        )
-        agree = adjusted_rand_score(ours.labels_, theirs.labels_)
-        truth = adjusted_rand_score(y, ours.labels_)
-        rows.append(
-            (
-                f"SpectralClustering {affinity}, two moons n={n}",
-                f"{t_ours:.3f}",
-                f"{t_theirs:.3f}",
-                f"{t_ours / t_theirs:.2f}",
-                f"ARI vs sklearn {agree:.3f}, vs truth {truth:.3f}",
-                "scikit-learn",
-            )
-        )
-        print(rows[-1])
-
-
-def bench_pagerank(n_nodes: int, n_edges: int, rows: list) -> None:
-    import networkx as nx
-    import scipy.sparse as sp
-
-    from linml.graph import pagerank
-
-    rng = np.random.default_rng(0)
-    # a scale-free-ish directed graph: targets drawn with Zipf-like popularity
-    src = rng.integers(0, n_nodes, n_edges)
-    pop = rng.zipf(1.5, n_edges) % n_nodes
-    A = sp.csr_matrix((np.ones(n_edges), (src, pop)), shape=(n_nodes, n_nodes))
-    A.sum_duplicates()
-    G = nx.from_scipy_sparse_array(A, create_using=nx.DiGraph)
-    t_ours, ours = best_time(lambda: pagerank(A, tol=1e-10), repeat=3)
-    t_theirs, theirs = best_time(lambda: nx.pagerank(G, tol=1e-12), repeat=1, warmup=0)
-    ref = np.array([theirs[i] for i in range(n_nodes)])
-    err = float(np.abs(ours.scores - ref).max())
-    rows.append(
-        (
-            f"PageRank, {n_nodes} nodes, {A.nnz} edges",
-            f"{t_ours:.3f}",
-            f"{t_theirs:.3f}",
-            f"{t_ours / t_theirs:.3f}",
-            f"max |Δ| {err:.1e}, {ours.n_iter} iterations",
-            "networkx",
-        )
-    )
-    print(rows[-1])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="Reduced sizes; no record().")
     parser.add_argument("--reduced", action="store_true", help="The grid with fewer rows.")
-    parser.add_argument("--graphs", action="store_true", help="Add SpectralClustering, PageRank.")
     args = parser.parse_args()
     size = "quick" if quick() else "reduced" if args.reduced else "full"
     print(blas_summary())
@@ -225,33 +160,6 @@ def main() -> None:
             + table
             + "\n\n"
             + line,
-        )
-    if args.graphs:
-        bench_graphs(size)
-
-
-def bench_graphs(size: str) -> None:
-    """SpectralClustering vs scikit-learn and PageRank vs networkx, recorded as ``graphs``."""
-    graph_rows: list = []
-    bench_spectral(2000 if size == "quick" else 10_000, graph_rows)
-    bench_pagerank(*((50_000, 100_000) if size == "quick" else (200_000, 1_600_000)), graph_rows)
-    header = ("case", "linml s", "peer s", "ratio", "same result", "peer")
-    table = markdown_table(header, graph_rows)
-    print(table)
-    spectral = {r[0].split(",")[0].split()[-1]: float(r[3]) for r in graph_rows[:-1]}
-    lines = [
-        summary_line("SpectralClustering, two moons", "scikit-learn", spectral, "≤ 1.0"),
-        summary_line("PageRank", "networkx", {"pagerank": float(graph_rows[-1][3])}, "≤ 0.1"),
-    ]
-    if size != "quick":
-        record(
-            "graphs",
-            "Graphs: spectral clustering and PageRank (issue 8)",
-            "Targets: SpectralClustering ≤ 1.0, PageRank ≤ 0.1. networkx's time includes its "
-            "conversion of the graph to a sparse matrix, which it does on every call.\n\n"
-            + table
-            + "\n\n"
-            + "\n".join(lines),
         )
 
 
