@@ -185,3 +185,20 @@ def test_save_load_and_explain(tmp_path):
     np.testing.assert_array_equal(again.transform(X), lda.transform(X))
     text = str(lda._explain())
     assert "fisher_ratios_" in text and "shrinkage_" in text and "C − 1 = 2" in text
+
+
+@pytest.mark.parametrize(("n", "p"), [(400, 30), (80, 60), (60, 200)])  # QR first / direct SVD
+def test_svd_solver_both_reductions_match_sklearn(n, p):
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis as SkLDA
+
+    from linml.discriminant_analysis import linear_discriminant_analysis as module
+
+    rng = np.random.default_rng(n + p)
+    y = np.arange(n) % 4
+    X = rng.standard_normal((n, p)) + 2.0 * rng.standard_normal((4, p))[y]
+    ours = LinearDiscriminantAnalysis().fit(X, y)
+    ref = SkLDA(solver="svd").fit(X, y)
+    assert (n >= module._QR_FIRST_RATIO * p) == (n == 400)
+    np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-8)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(np.abs(ours.transform(X)), np.abs(ref.transform(X)), atol=1e-7)
