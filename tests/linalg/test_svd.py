@@ -170,3 +170,22 @@ def test_svd_rejects_1d_and_nan():
     X[1, 2] = np.inf
     with pytest.raises(LinmlInputError, match=r"X contains inf at row 1, column 2"):
         svd(X)
+
+
+def test_randomized_svd_of_wide_sparse_factors_its_transpose():
+    """A wide sparse X is factored as Xᵀ (CSR): the same triplets, swapped, and accurate."""
+    from linml.linalg import randomized_svd
+
+    # rank 8 exactly and sparse: the product of two sparse factors, 60 × 900
+    A = sp.random(60, 8, density=0.5, random_state=1, format="csr")
+    B = sp.random(8, 900, density=0.1, random_state=2, format="csr")
+    X = sp.csr_matrix(A @ B)
+    U, S, Vt = randomized_svd(X, 5, n_iter=6, random_state=0)
+    V2, S2, Ut2 = randomized_svd(sp.csr_matrix(X.T), 5, n_iter=6, random_state=0)
+    np.testing.assert_array_equal(S, S2)
+    np.testing.assert_allclose(np.abs(U), np.abs(Ut2.T), atol=1e-12)
+    np.testing.assert_allclose(np.abs(Vt), np.abs(V2.T), atol=1e-12)
+    S_exact = np.linalg.svd(X.toarray(), compute_uv=False)[:5]
+    np.testing.assert_allclose(S, S_exact, rtol=1e-6)
+    np.testing.assert_allclose(U.T @ U, np.eye(5), atol=1e-10)
+    np.testing.assert_allclose((U * S) @ Vt, U @ (U.T @ X.toarray()), atol=1e-8)
