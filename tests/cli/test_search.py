@@ -7,7 +7,9 @@ from linml.cli.main import app
 
 runner = CliRunner()
 
-DOCS = "cats purr and sleep\ndogs bark and run\nkittens are young cats\npuppies are young dogs\nstocks and bonds fell\nbond markets rallied\n"
+# Documents 4 and 5 share "bond": were they disjoint, each would be its own singular vector with
+# σ = 1 (a tie), and which of the two a rank-3 SVD keeps would decide the test.
+DOCS = "cats purr and sleep\ndogs bark and run\nkittens are young cats\npuppies are young dogs\nstocks and bond prices fell\nbond markets rallied\n"
 
 
 def test_documents_build_and_query(tmp_path):

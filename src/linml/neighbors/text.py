@@ -104,7 +104,7 @@ class LSA(TransformerMixin, LinmlEstimator):
     Examples
     --------
     >>> docs = ["cats purr and sleep", "dogs bark and run", "kittens are young cats",
-    ...         "puppies are young dogs", "stocks and bonds fell", "bond markets rallied"]
+    ...         "puppies are young dogs", "stocks and bond prices fell", "bond markets rallied"]
     >>> lsa = LSA(n_components=2, random_state=0).fit(docs)
     >>> lsa.transform(["a sleepy cat"]).shape
     (1, 2)
@@ -282,7 +282,7 @@ class DocumentSearch:
     Examples
     --------
     >>> docs = ["cats purr and sleep", "dogs bark and run", "kittens are young cats",
-    ...         "puppies are young dogs", "stocks and bonds fell", "bond markets rallied"]
+    ...         "puppies are young dogs", "stocks and bond prices fell", "bond markets rallied"]
     >>> search = DocumentSearch(n_components=3, random_state=0).fit(docs)
     >>> [hit[2] for hit in search.query("young cats", k=1)]
     ['kittens are young cats']
