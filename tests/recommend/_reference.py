@@ -61,8 +61,9 @@ def als_objective_ref(model, R, user_features=None, item_features=None):
     e = coo.data - pred
     n_u = np.diff(R.tocsr().indptr)
     n_i = np.diff(R.tocsc().indptr)
-    w_u = np.maximum(n_u, 1) if model.weighted_reg else np.ones_like(n_u)
-    w_i = np.maximum(n_i, 1) if model.weighted_reg else np.ones_like(n_i)
+    a = getattr(model, "reg_exponent", 1.0)
+    w_u = np.maximum(n_u, 1) ** a if model.weighted_reg else np.ones_like(n_u)
+    w_i = np.maximum(n_i, 1) ** a if model.weighted_reg else np.ones_like(n_i)
     pen = w_u @ ((model.user_factors_**2).sum(1) + model.user_bias_**2)
     pen += w_i @ ((model.item_factors_**2).sum(1) + model.item_bias_**2)
     for coef in (model.user_feature_coef_, model.item_feature_coef_):

@@ -9,8 +9,8 @@ fitted by alternating least squares on the observed cells Ω::
     L = sum_{(u,i) in Ω} (r_ui - r̂_ui)^2
         + reg * ( sum_u w_u (|p_u|^2 + b_u^2) + sum_i w_i (|q_i|^2 + b_i^2) + |a|^2 + |c|^2 )
 
-with w_u = n_u, w_i = n_i (ratings per user/item) when ``weighted_reg`` (ALS-WR, Zhou et al.
-2008), else 1. ``mu`` is the training mean, fixed.
+with w_u = n_u^a, w_i = n_i^a (n: ratings per user/item, a = ``reg_exponent``, 1 by default)
+when ``weighted_reg`` (ALS-WR, Zhou et al. 2008), else 1. ``mu`` is the training mean, fixed.
 
 **reg and the unweighted λ.** The penalty of row u is ``reg * w_u``. Without ``weighted_reg``
 that is ``reg = λ``, the textbook ``λ (|P|^2 + |Q|^2)``. With ``weighted_reg`` (the default)
@@ -131,6 +131,23 @@ class ALS(FactorRecommender):
     weighted_reg : bool, default=True
         Scale each row's penalty by its number of ratings (ALS-WR); generalizes better when
         activity varies across users and items.
+    reg_exponent : float in [0, 1], default=1.0
+        The exponent ``a`` of the row weight ``w_u = n_u^a`` when ``weighted_reg`` (1: ALS-WR;
+        0: unweighted). Between the two, rarely rated rows are shrunk relatively more than
+        ALS-WR shrinks them: on long-tailed data (``make_long_tail_ratings``, 943 × 1682) the
+        tuned held-out RMSE goes from 0.926 at ``a = 1`` to 0.915 at ``a = 0.5``.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the ratings (at random, seeded by
+        ``random_state``), run sweeps until their RMSE has not improved for
+        ``n_iter_no_change`` sweeps, then refit on all ratings for the best number of sweeps
+        (``best_n_iter_``). ALS at a tuned ``reg`` often fits the held-out ratings best after
+        a few sweeps and then overfits them slowly (0.904 after 2 sweeps, 0.918 after 15 on
+        the set above), as gradient descent from a small start does; early stopping keeps
+        the early optimum. The refit costs ``best_n_iter_`` more sweeps.
+    validation_fraction : float in (0, 1), default=0.1
+        Share of the ratings held out when ``early_stopping``.
+    n_iter_no_change : int, default=2
+        Sweeps without a better held-out RMSE before the search stops.
     solver : {"cholesky", "cg"}, default="cholesky"
         ``cholesky``: the exact solve of each system; ``cg``: ``cg_steps`` conjugate-gradient
         steps warm-started at the current factors (O(n_u k) per user instead of
@@ -182,6 +199,12 @@ class ALS(FactorRecommender):
         Sweeps actually run (``<= n_iter``).
     converged_ : bool
         Whether the relative objective decrease fell below ``tol`` within ``n_iter`` sweeps.
+    best_n_iter_ : int or None
+        With ``early_stopping``: the sweep count of the lowest held-out RMSE (the refit's
+        ``n_iter``); None otherwise.
+    early_stopping_rmse_ : list of float
+        With ``early_stopping``: the held-out RMSE after each sweep of the search (empty
+        otherwise).
 
     Notes
     -----
@@ -212,6 +235,10 @@ class ALS(FactorRecommender):
         "tol": [Interval(float, 0, None, finite=True)],
         "biases": [bool],
         "weighted_reg": [bool],
+        "reg_exponent": [Interval(float, 0, 1)],
+        "early_stopping": [bool],
+        "validation_fraction": [Interval(float, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(int, 1, None)],
         "solver": [Options(("cholesky", "cg"))],
         "cg_steps": [Interval(int, 1, None)],
         "init": [Options(("random", "svd"))],
@@ -230,6 +257,10 @@ class ALS(FactorRecommender):
         tol: float = 1e-4,
         biases: bool = True,
         weighted_reg: bool = True,
+        reg_exponent: float = 1.0,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 2,
         solver: str = "cholesky",
         cg_steps: int = 3,
         init: str = "random",
@@ -244,6 +275,10 @@ class ALS(FactorRecommender):
         self.tol = tol
         self.biases = biases
         self.weighted_reg = weighted_reg
+        self.reg_exponent = reg_exponent
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
         self.solver = solver
         self.cg_steps = cg_steps
         self.init = init
@@ -284,11 +319,45 @@ class ALS(FactorRecommender):
         inter = as_interactions(X)
         if inter.nnz == 0:
             raise LinmlInputError("X holds no ratings (empty data); need at least one.")
-        dt = np.dtype(self.dtype)
         self._store_training(inter)
         F = self._features(user_features, inter.user_ids, "user_features")
         G = self._features(item_features, inter.item_ids, "item_features")
         val = self._validation_pairs(validation)
+        self.best_n_iter_, self.early_stopping_rmse_ = None, []
+        if not self.early_stopping:
+            self._run(inter, F, G, val, self.n_iter, None)
+            return self
+        # search on (1 - validation_fraction) of the ratings, in the same id space
+        held = self._held_out_mask(inter)
+        part, test = inter.take(~held), inter.take(held)
+        self._store_training(part)
+        self._run(
+            part, F, G, (test.rows, test.cols, test.values), self.n_iter, self.n_iter_no_change
+        )
+        curve = list(self.val_rmse_)
+        best = int(np.argmin(curve)) + 1
+        self._store_training(inter)
+        self._run(inter, F, G, val, best, None)  # the refit on every rating
+        self.best_n_iter_, self.early_stopping_rmse_ = best, curve
+        return self
+
+    def _held_out_mask(self, inter: Interactions) -> np.ndarray:
+        """Boolean mask over ``inter``'s entries: ``validation_fraction`` of them, seeded."""
+        if inter.nnz < 2:
+            raise LinmlInputError(
+                f"early_stopping holds out part of the ratings; X has {inter.nnz}, need at "
+                "least 2 (or set early_stopping=False)."
+            )
+        rng = check_random_state(self.random_state)
+        n_held = min(max(1, round(self.validation_fraction * inter.nnz)), inter.nnz - 1)
+        mask = np.zeros(inter.nnz, dtype=bool)
+        mask[rng.permutation(inter.nnz)[:n_held]] = True
+        return mask
+
+    def _run(self, inter, F, G, val, n_iter: int, patience: int | None) -> None:
+        """Up to ``n_iter`` sweeps on ``inter``; with ``patience``, stop once ``val`` RMSE has
+        not improved for that many sweeps. Sets every fitted attribute but the ids."""
+        dt = np.dtype(self.dtype)
         M = inter.matrix
         Mt = M.T.tocsr()  # items x users, for the item half-step
         n_users, n_items = M.shape
@@ -300,8 +369,7 @@ class ALS(FactorRecommender):
         Pa = np.zeros((n_users, kk), dtype=dt)
         Qa = np.zeros((n_items, kk), dtype=dt)
         n_u, n_i = np.diff(M.indptr), np.diff(Mt.indptr)
-        w_u = np.maximum(n_u, 1).astype(dt) if self.weighted_reg else np.ones(n_users, dt)
-        w_i = np.maximum(n_i, 1).astype(dt) if self.weighted_reg else np.ones(n_items, dt)
+        w_u, w_i = self._row_weight(n_u).astype(dt), self._row_weight(n_i).astype(dt)
         reg_diag = np.full(kk, self.reg, dtype=dt)
         self.user_offset_ = np.zeros(n_users)
         self.item_offset_ = np.zeros(n_items)
@@ -342,8 +410,8 @@ class ALS(FactorRecommender):
 
         self.converged_ = False
         n_run = 0
-        with progress_bar(self.verbose, "ALS", self.n_iter) as advance:
-            for it in range(self.n_iter):
+        with progress_bar(self.verbose, "ALS", n_iter) as advance:
+            for it in range(n_iter):
                 n_run = it + 1
                 if F is not None or G is not None:
                     fill(sse_now())
@@ -370,7 +438,7 @@ class ALS(FactorRecommender):
                 fill(sse)
                 # the stopping test needs L at every sweep end: one O(nnz k) pass, beside the
                 # O(nnz k^2) of the sweep
-                exact = monitor or self.tol > 0 or it == self.n_iter - 1
+                exact = monitor or self.tol > 0 or it == n_iter - 1
                 sse_trace.append(sse_now() if exact else np.nan)
                 pen_trace.append(penalty())
                 sweep_ends.append(len(sse_trace) - 1)
@@ -383,8 +451,12 @@ class ALS(FactorRecommender):
                     pred = self._cell_predictions(val[0], val[1], Pa, Qa)
                     self.val_rmse_.append(float(np.sqrt(np.mean((val[2] - pred) ** 2))))
                 if monitor:  # this sweep's sse was computed above
-                    advance(self._progress_text(it, np.sqrt(sse_trace[-1] / data.shape[0])))
+                    advance(self._progress_text(it, n_iter, np.sqrt(sse_trace[-1] / data.shape[0])))
                 if self.converged_:
+                    break
+                if patience is not None and (
+                    len(self.val_rmse_) - 1 - int(np.argmin(self.val_rmse_)) >= patience
+                ):
                     break
         # an unmonitored sweep's sse arrives one step late, from the next half-step
         self.train_rmse_ = [float(np.sqrt(sse_trace[i] / data.shape[0])) for i in sweep_ends]
@@ -401,7 +473,6 @@ class ALS(FactorRecommender):
         self.user_bias_ = self._bias(Pa, k).astype(np.float64)
         self.item_bias_ = self._bias(Qa, k).astype(np.float64)
         self.n_iter_ = n_run
-        return self
 
     def _initial_factors(
         self, M: sp.csr_matrix, resid: np.ndarray, rng: Any
@@ -444,12 +515,18 @@ class ALS(FactorRecommender):
         Q[:, :k_svd][:, keep] = Vt[keep].T * root  # Q = V_k S_k^{1/2}
         return P, Q
 
-    def _progress_text(self, it: int, train_rmse: float) -> str:
-        text = f"sweep {it + 1}/{self.n_iter} train RMSE {train_rmse:.4f}"
+    def _progress_text(self, it: int, n_iter: int, train_rmse: float) -> str:
+        text = f"sweep {it + 1}/{n_iter} train RMSE {train_rmse:.4f}"
         if self.val_rmse_:
             text += f" val RMSE {self.val_rmse_[-1]:.4f}"
         logger.info("ALS %s", text)
         return text
+
+    def _row_weight(self, counts: np.ndarray) -> np.ndarray:
+        """w = max(n, 1)^a with weighted_reg, else 1, per row of ``counts``. (n_rows,)"""
+        if not self.weighted_reg:
+            return np.ones(counts.shape[0])
+        return np.maximum(counts, 1).astype(np.float64) ** float(self.reg_exponent)
 
     def _bias(self, Xa: np.ndarray, k: int) -> np.ndarray:
         return Xa[:, k] if self.biases else np.zeros(Xa.shape[0], dtype=Xa.dtype)
@@ -670,7 +747,7 @@ class ALS(FactorRecommender):
         kk = Y.shape[1]
         indptr = np.array([0, idx.shape[0]], dtype=np.int64)
         col_off = (self.global_mean_ + self.item_offset_ + self.item_bias_).astype(dt)
-        weight = np.array([max(idx.shape[0], 1) if self.weighted_reg else 1.0], dtype=dt)
+        weight = self._row_weight(np.array([idx.shape[0]])).astype(dt)
         X = np.zeros((1, kk), dtype=dt)
         failed = np.zeros(1, dtype=np.bool_)
         launch(
@@ -712,7 +789,7 @@ class ALS(FactorRecommender):
         Y = self._augment(np.asarray(Qa, dtype=np.float64), self.rank, np.float64)
         Yu = Y[items]  # (n_u, kk)
         t = values - offset - (self.global_mean_ + self.item_bias_ + self.item_offset_)[items]
-        w = max(items.shape[0], 1) if self.weighted_reg else 1.0
+        w = float(self._row_weight(np.array([items.shape[0]]))[0])
         A = Yu.T @ Yu + self.reg * w * np.eye(Y.shape[1])
         return A, Yu, t, items, offset
 
