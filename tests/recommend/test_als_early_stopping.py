@@ -122,3 +122,31 @@ def test_early_stopping_needs_two_ratings():
         LinmlInputError, match="early_stopping holds out part of the ratings; X has 1"
     ):
         ALS(early_stopping=True).fit(([0], [0], [3.0]))
+
+
+@pytest.mark.parametrize(
+    ("curve", "stop"),
+    [
+        ([0.91, 0.905, 0.91, 0.92], True),  # best at sweep 2, then two rises
+        ([0.90, 0.95, 0.96], False),  # only sweeps 2.. count: one rise since their best
+        ([1.30, 1.39, 1.40, 1.42], True),
+        ([1.30, 1.39, 1.40, 1.38], False),  # falling again after the hump: keep going
+        ([1.30, 1.39, 1.40, 1.385, 1.39], False),  # since the best (1.385) only 1 sweep
+        ([1.0], False),
+        ([1.0, 1.1], False),
+    ],
+)
+def test_stop_rule(curve, stop):
+    assert ALS._stop_early(curve, 2) is stop
+
+
+def test_early_stopping_runs_through_a_hump():
+    """A well-sampled problem whose held-out RMSE rises for 2 sweeps after the first and
+    then falls for many more: early stopping must not stop in the hump."""
+    data = make_low_rank_ratings(2000, 500, rank=16, ratings_per_user=50, noise=0.8, random_state=0)
+    kw = {"rank": 10, "reg": 0.5, "reg_exponent": 0.5, "n_iter": 15, "solver": "cg"}
+    model = ALS(**kw, early_stopping=True, random_state=0).fit(data)
+    curve = model.early_stopping_rmse_
+    assert len(curve) > 5
+    assert model.best_n_iter_ > 3
+    assert min(curve) < curve[0] - 0.02

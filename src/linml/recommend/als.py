@@ -139,7 +139,8 @@ class ALS(FactorRecommender):
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the ratings (at random, seeded by
         ``random_state``), run sweeps until their RMSE has not improved for
-        ``n_iter_no_change`` sweeps, then refit on all ratings for the best number of sweeps
+        ``n_iter_no_change`` sweeps and the last sweep raised it (both judged from the
+        second sweep on, see ``_stop_early``), then refit on all ratings for the best number of sweeps
         (``best_n_iter_``). ALS at a tuned ``reg`` often fits the held-out ratings best after
         a few sweeps and then overfits them slowly (0.904 after 2 sweeps, 0.918 after 15 on
         the set above), as gradient descent from a small start does; early stopping keeps
@@ -454,9 +455,7 @@ class ALS(FactorRecommender):
                     advance(self._progress_text(it, n_iter, np.sqrt(sse_trace[-1] / data.shape[0])))
                 if self.converged_:
                     break
-                if patience is not None and (
-                    len(self.val_rmse_) - 1 - int(np.argmin(self.val_rmse_)) >= patience
-                ):
+                if patience is not None and self._stop_early(self.val_rmse_, patience):
                     break
         # an unmonitored sweep's sse arrives one step late, from the next half-step
         self.train_rmse_ = [float(np.sqrt(sse_trace[i] / data.shape[0])) for i in sweep_ends]
@@ -521,6 +520,23 @@ class ALS(FactorRecommender):
             text += f" val RMSE {self.val_rmse_[-1]:.4f}"
         logger.info("ALS %s", text)
         return text
+
+    @staticmethod
+    def _stop_early(curve: list[float], patience: int) -> bool:
+        """No better held-out RMSE for ``patience`` sweeps, and the last sweep raised it,
+        judged on the sweeps after the first.
+
+        From a random start the first sweep's model can be better than the next few: on a
+        well-sampled problem (5000 × 1250, rank 10) the held-out RMSE went 1.300, 1.394,
+        1.397, 1.385, … and fell to 1.206 by sweep 20. So the reference best is taken from
+        sweep 2 on, and a fall after a rise resets the count; the refit still takes the
+        overall best sweep, the first included.
+        """
+        tail = curve[1:]
+        if len(tail) < 2:
+            return False
+        since_best = len(tail) - 1 - int(np.argmin(tail))
+        return since_best >= patience and tail[-1] >= tail[-2]
 
     def _row_weight(self, counts: np.ndarray) -> np.ndarray:
         """w = max(n, 1)^a with weighted_reg, else 1, per row of ``counts``. (n_rows,)"""
