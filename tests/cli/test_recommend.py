@@ -251,3 +251,24 @@ def test_top_for_a_user_who_rated_everything(tmp_path):
     result = runner.invoke(app, ["recommend", "top", str(model), "--user", "1"])
     assert "inf" not in result.output and "top 0 for user 1" in result.output
     assert "only 0 unrated item(s) left" in result.output
+
+
+def test_fit_early_stopping_and_reg_exponent(tmp_path):
+    import json
+
+    from linml.io import load
+
+    model = tmp_path / "model.npz"
+    args = ["recommend", "fit", str(_ratings(tmp_path)), "--rank", "2", "--out", str(model)]
+    result = runner.invoke(app, [*args, "--early-stopping", "--reg-exponent", "0.5", "--json"])
+    assert result.exit_code == 0, result.output
+    info = json.loads(result.stdout)
+    assert info["early_stopping_curve"] and info["n_iter"] >= 1
+    fitted = load(model)
+    assert fitted.early_stopping and fitted.reg_exponent == 0.5
+    assert fitted.best_n_iter_ == info["n_iter"]
+    text = runner.invoke(app, [*args, "--early-stopping"]).output
+    assert "early stopping: best of" in text
+    bad = runner.invoke(app, [*args, "--model", "bpr", "--early-stopping"])
+    assert bad.exit_code == 2
+    assert "--early-stopping applies to --model als" in bad.output
