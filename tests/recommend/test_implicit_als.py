@@ -217,3 +217,20 @@ def test_bad_rank_and_factors():
         ImplicitALS(factors=0).fit(([0], [0]))
     with pytest.raises(LinmlInputError, match="rank=-1"):
         ImplicitALS(rank=-1).fit(([0], [0]))
+
+
+def test_cg_solves_short_rows_exactly():
+    """Every row of both sides short (3 entries, cutoff 7 at rank 16): the cg fit is the
+    Cholesky fit, whatever cg_steps."""
+    from linml.recommend.implicit_als import _short_row_cutoff
+
+    assert _short_row_cutoff(16, 3) == 7
+    assert (_short_row_cutoff(32, 3), _short_row_cutoff(64, 3)) == (10, 14)
+    users = np.repeat(np.arange(40), 3)
+    items = (users + np.tile(np.arange(3), 40)) % 40  # each user 3 items, each item 3 users
+    data = (users, items, np.ones(users.shape[0]))
+    kw = dict(rank=16, reg=0.5, n_iter=4, tol=0.0, dtype="float64", random_state=0)
+    chol = ImplicitALS(solver="cholesky", **kw).fit(data)
+    cg = ImplicitALS(solver="cg", cg_steps=1, **kw).fit(data)
+    np.testing.assert_allclose(cg.user_factors_, chol.user_factors_, rtol=1e-9, atol=1e-11)
+    np.testing.assert_allclose(cg.loss_, chol.loss_, rtol=1e-9)

@@ -140,7 +140,7 @@ def test_implicit_cg_converges_to_cholesky():
         M.indptr, M.indices, conf, Y, G, X_chol, np.zeros(M.shape[0], dtype=bool), np.empty(40)
     )
     X_cg = rng.standard_normal((M.shape[0], 4))
-    _kernels.implicit_cg_rows(M.indptr, M.indices, conf, Y, G, X_cg, 12, np.empty(40))
+    _kernels.implicit_cg_rows(M.indptr, M.indices, conf, Y, G, X_cg, 12, -1, np.empty(40))
     np.testing.assert_allclose(X_cg, X_chol, rtol=1e-8, atol=1e-9)
 
 
@@ -179,7 +179,7 @@ def test_implicit_cg_rows_is_plain_cg_on_the_dense_system(steps, dtype):
     M, conf, Y, G, X0 = _implicit_problem(steps, dtype)
     X = X0.copy()
     loss = np.full(M.shape[0], np.nan)
-    _kernels.implicit_cg_rows(M.indptr, M.indices, conf, Y, G, X, steps, loss)
+    _kernels.implicit_cg_rows(M.indptr, M.indices, conf, Y, G, X, steps, -1, loss)
     for u in range(M.shape[0]):
         A, b, _ = _implicit_system(M, conf, Y, 0.3, u)
         expected = cg_ref(A, b, X0[u], steps)
@@ -195,7 +195,7 @@ def test_implicit_row_loss_is_the_rows_share_of_the_objective(solver, dtype):
     X = X0.copy()
     loss = np.full(M.shape[0], np.nan)
     if solver == "cg":
-        _kernels.implicit_cg_rows(M.indptr, M.indices, conf, Y, G, X, 2, loss)
+        _kernels.implicit_cg_rows(M.indptr, M.indices, conf, Y, G, X, 2, -1, loss)
     else:
         failed = np.zeros(M.shape[0], dtype=bool)
         _kernels.implicit_cholesky_rows(M.indptr, M.indices, conf, Y, G, X, failed, loss)
@@ -245,3 +245,36 @@ def test_weighted_sq_norm_matches_numpy(dtype):
     w = rng.uniform(0.5, 3.0, 30).astype(dtype)
     expected = float((w.astype(np.float64) * (X.astype(np.float64) ** 2).sum(1)).sum())
     assert _kernels.weighted_sq_norm(X, w) == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_implicit_short_rows_is_the_exact_solve_and_skips_long_rows(seed, dtype):
+    """Woodbury on rows with <= n_short entries = the dense solve with the full C_u (twin:
+    implicit_rows_ref), loss = sum c - bᵀx; longer rows are left as they were; the CG kernel
+    with skip_upto = n_short touches exactly the other rows."""
+    M, Y, _rng = _problem(seed, n_rows=60, density=0.25, dtype=dtype)
+    conf = (1.0 + 2.0 * np.abs(M.data)).astype(dtype)
+    reg = 0.3
+    G = (Y.astype(np.float64).T @ Y + reg * np.eye(Y.shape[1])).astype(dtype)
+    Z = np.ascontiguousarray(np.linalg.solve(G.astype(np.float64), Y.T.astype(np.float64)).T)
+    Z = Z.astype(dtype)
+    n_short = 3
+    counts = np.diff(M.indptr)
+    assert (counts <= n_short).any() and (counts > n_short).any()
+    X = np.full((M.shape[0], Y.shape[1]), 5.0, dtype=dtype)
+    loss = np.full(M.shape[0], np.nan)
+    _kernels.implicit_short_rows(M.indptr, M.indices, conf, Y, Z, X, n_short, loss)
+    exact = implicit_rows_ref(M.indptr, M.indices, conf, Y, reg)
+    short = counts <= n_short
+    np.testing.assert_allclose(X[short], exact[short], rtol=TOL[dtype], atol=TOL[dtype])
+    assert np.all(X[~short] == 5.0) and np.all(np.isnan(loss[~short]))
+    for u in np.flatnonzero(short):
+        sl = slice(M.indptr[u], M.indptr[u + 1])
+        b = Y[M.indices[sl]].astype(np.float64).T @ conf[sl]
+        want = conf[sl].astype(np.float64).sum() - b @ exact[u]
+        assert loss[u] == pytest.approx(want, rel=10 * TOL[dtype], abs=10 * TOL[dtype])
+    before = X.copy()
+    _kernels.implicit_cg_rows(M.indptr, M.indices, conf, Y, G, X, 3, n_short, loss)
+    np.testing.assert_array_equal(X[short], before[short])
+    assert not np.any(X[~short] == 5.0)
