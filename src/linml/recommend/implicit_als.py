@@ -138,7 +138,9 @@ class ImplicitALS(FactorRecommender):
     **Cost.** A CG half-step over ``n`` rows with ``nnz`` stored entries and ``s = cg_steps``
     costs about ``nnz (2k + 4k (s + 1)) + 2 n k^2 (s + 1)`` flops (gather and ``b_u``; the
     residual and ``s`` products ``A_u v = G v + Y_u^T (C_u - I) Y_u v``) plus ``2 n_fixed k^2``
-    for ``G``; everything runs in the working dtype (float32 by default), with only the
+    for ``G``; a row with ``n_u <= sqrt(2 (s+1) k) / 1.6`` entries costs ``n_u^2 k + 8 n_u k``
+    by the exact Woodbury solve instead (plus ``2 n_fixed k^2`` once for ``Z = Y G^{-1}``);
+    everything runs in the working dtype (float32 by default), with only the
     per-row loss accumulated in float64. Rows are handed to threads one chunk of rows at a
     time (a dynamic schedule), so a long row (a popular item) or a core taken by another
     process keeps the other threads idle for at most one chunk; rows are independent, so the
