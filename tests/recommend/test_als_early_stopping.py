@@ -150,3 +150,10 @@ def test_early_stopping_runs_through_a_hump():
     assert len(curve) > 5
     assert model.best_n_iter_ > 3
     assert min(curve) < curve[0] - 0.02
+
+
+def test_explain_reports_early_stopping_not_a_convergence_failure(ratings):
+    model = ALS(rank=3, reg=0.05, n_iter=20, early_stopping=True, random_state=0).fit(ratings)
+    text = str(model._explain())
+    assert f"lowest after {model.best_n_iter_} of {len(model.early_stopping_rmse_)} sweeps" in text
+    assert "raise n_iter" not in text

@@ -843,14 +843,25 @@ class ALS(FactorRecommender):
             (float(self.user_bias_.std()), float(self.item_bias_.std())),
         )
         ex.add("train RMSE", self.train_rmse_[-1])
-        ex.add(
-            "sweeps run",
-            self.n_iter_,
-            f"converged (relative objective change < tol={self.tol})"
-            if getattr(self, "converged_", False)
-            else f"stopped at n_iter={self.n_iter} before the objective settled to tol={self.tol}",
-        )
-        if not getattr(self, "converged_", False) and self.tol > 0:
+        curve = getattr(self, "early_stopping_rmse_", [])
+        if curve:  # the refit ran best_n_iter_ sweeps on purpose: not a convergence failure
+            ex.add(
+                "sweeps run",
+                self.n_iter_,
+                f"early stopping: held-out RMSE lowest after {self.best_n_iter_} of "
+                f"{len(curve)} sweeps ({min(curve):.4f} on {self.validation_fraction:g} of the "
+                "ratings); the refit on all ratings ran that many",
+            )
+        else:
+            ex.add(
+                "sweeps run",
+                self.n_iter_,
+                f"converged (relative objective change < tol={self.tol})"
+                if getattr(self, "converged_", False)
+                else f"stopped at n_iter={self.n_iter} before the objective settled to "
+                f"tol={self.tol}",
+            )
+        if not curve and not getattr(self, "converged_", False) and self.tol > 0:
             ex.suggestions.append(f"not converged in {self.n_iter} sweeps; raise n_iter.")
         if self.val_rmse_:
             ex.add("validation RMSE", self.val_rmse_[-1])
