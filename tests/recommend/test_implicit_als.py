@@ -234,3 +234,14 @@ def test_cg_solves_short_rows_exactly():
     cg = ImplicitALS(solver="cg", cg_steps=1, **kw).fit(data)
     np.testing.assert_allclose(cg.user_factors_, chol.user_factors_, rtol=1e-9, atol=1e-11)
     np.testing.assert_allclose(cg.loss_, chol.loss_, rtol=1e-9)
+
+
+def test_woodbury_falls_back_to_cg_when_g_is_not_positive_definite():
+    """G = YᵀY + reg I is SPD for reg > 0, but not numerically so at a tiny reg on
+    rank-deficient factors: the exact short-row path is skipped, the fit still runs."""
+    Y = np.zeros((5, 4))
+    Y[:, 0] = 1.0  # rank 1
+    G = (Y.T @ Y + 1e-300 * np.eye(4)).astype(np.float32)  # the reg underflows in float32
+    assert ImplicitALS._woodbury_z(Y.astype(np.float32), G) is None
+    Z = ImplicitALS._woodbury_z(Y, Y.T @ Y + 0.5 * np.eye(4))
+    np.testing.assert_allclose(Z @ (Y.T @ Y + 0.5 * np.eye(4)), Y, atol=1e-12)

@@ -283,6 +283,17 @@ class ImplicitALS(FactorRecommender):
         G[np.diag_indices_from(G)] += self.reg
         return np.ascontiguousarray(G, dtype=Y.dtype)
 
+    @staticmethod
+    def _woodbury_z(Y: np.ndarray, G: np.ndarray) -> np.ndarray | None:
+        """Z = Y G^{-1} (one GEMM; the SPD G factored in float64), or None when G is not
+        numerically positive definite (a tiny reg on rank-deficient factors): CG then takes
+        every row."""
+        try:
+            G_inv = sla.cho_solve(sla.cho_factor(G.astype(np.float64)), np.eye(G.shape[0]))
+        except np.linalg.LinAlgError:
+            return None
+        return Y @ G_inv.astype(Y.dtype)
+
     def _half_step(self, M, conf, Y, X, row_loss) -> tuple[int, float]:
         """Solve for every row of X against the fixed Y; returns (failed systems, L after).
 
@@ -298,9 +309,10 @@ class ImplicitALS(FactorRecommender):
                 short = _short_row_cutoff(Y.shape[1], self.cg_steps)
                 # worth it when the short rows' saved G products (~8 k^2 each) outweigh the
                 # 2 m k^2 of Z = Y G^{-1}: at least m / 4 short rows
+                Z = None
                 if 4 * int(np.count_nonzero(np.diff(M.indptr) <= short)) >= Y.shape[0]:
-                    G_inv = sla.cho_solve(sla.cho_factor(G.astype(np.float64)), np.eye(G.shape[0]))
-                    Z = Y @ G_inv.astype(Y.dtype)  # one GEMM; G is SPD, factored in float64
+                    Z = self._woodbury_z(Y, G)
+                if Z is not None:
                     args = (M.indptr, M.indices, conf, Y, Z, X, short, row_loss)
                     launch(_kernels.implicit_short_rows, *args)
                 else:
