@@ -78,10 +78,12 @@ def test_early_stopping_refits_all_ratings_for_the_best_sweep_count(ratings):
 
 def test_early_stopping_search_holds_out_the_validation_fraction(ratings):
     model = ALS(rank=2, n_iter=2, early_stopping=True, validation_fraction=0.25, random_state=1)
-    held = model._held_out_mask(Interactions.from_arrays(*ratings))
-    assert held.sum() == round(0.25 * len(ratings[2]))
+    _, held = model._search_split(Interactions.from_arrays(*ratings))
+    assert held.nnz == round(0.25 * len(ratings[2]))
     again = ALS(early_stopping=True, validation_fraction=0.25, random_state=1)
-    np.testing.assert_array_equal(held, again._held_out_mask(Interactions.from_arrays(*ratings)))
+    _, held_again = again._search_split(Interactions.from_arrays(*ratings))
+    np.testing.assert_array_equal(held.rows, held_again.rows)
+    np.testing.assert_array_equal(held.cols, held_again.cols)
 
 
 def test_early_stopping_beats_the_converged_fit_on_long_tail_data(long_tail):

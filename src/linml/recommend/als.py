@@ -50,6 +50,7 @@ from linml.recommend import _kernels
 from linml.recommend._factor_model import _PREDICT_HINT, ColdStartWarning, FactorRecommender
 from linml.recommend._progress import progress_bar
 from linml.recommend.interactions import Interactions, as_interactions
+from linml.recommend.splits import holdout_split
 
 __all__ = ["ALS", "bias_baseline"]
 
@@ -329,31 +330,27 @@ class ALS(FactorRecommender):
             self._run(inter, F, G, val, self.n_iter, None)
             return self
         # search on (1 - validation_fraction) of the ratings, in the same id space
-        held = self._held_out_mask(inter)
-        part, test = inter.take(~held), inter.take(held)
-        self._store_training(part)
+        part, test = self._search_split(inter)
         self._run(
             part, F, G, (test.rows, test.cols, test.values), self.n_iter, self.n_iter_no_change
         )
         curve = list(self.val_rmse_)
         best = int(np.argmin(curve)) + 1
-        self._store_training(inter)
         self._run(inter, F, G, val, best, None)  # the refit on every rating
         self.best_n_iter_, self.early_stopping_rmse_ = best, curve
         return self
 
-    def _held_out_mask(self, inter: Interactions) -> np.ndarray:
-        """Boolean mask over ``inter``'s entries: ``validation_fraction`` of them, seeded."""
-        if inter.nnz < 2:
+    def _search_split(self, inter: Interactions) -> tuple[Interactions, Interactions]:
+        """(search part, held-out part) by :func:`holdout_split`: ``validation_fraction`` of
+        the ratings, at least one and all but one, seeded by ``random_state``."""
+        n = inter.nnz
+        if n < 2:
             raise LinmlInputError(
-                f"early_stopping holds out part of the ratings; X has {inter.nnz}, need at "
+                f"early_stopping holds out part of the ratings; X has {n}, need at "
                 "least 2 (or set early_stopping=False)."
             )
-        rng = check_random_state(self.random_state)
-        n_held = min(max(1, round(self.validation_fraction * inter.nnz)), inter.nnz - 1)
-        mask = np.zeros(inter.nnz, dtype=bool)
-        mask[rng.permutation(inter.nnz)[:n_held]] = True
-        return mask
+        share = min(max(self.validation_fraction, 1 / n), (n - 1) / n)
+        return holdout_split(inter, share, random_state=self.random_state)
 
     def _run(self, inter, F, G, val, n_iter: int, patience: int | None) -> None:
         """Up to ``n_iter`` sweeps on ``inter``; with ``patience``, stop once ``val`` RMSE has
@@ -845,22 +842,16 @@ class ALS(FactorRecommender):
         ex.add("train RMSE", self.train_rmse_[-1])
         curve = getattr(self, "early_stopping_rmse_", [])
         if curve:  # the refit ran best_n_iter_ sweeps on purpose: not a convergence failure
-            ex.add(
-                "sweeps run",
-                self.n_iter_,
+            how = (
                 f"early stopping: held-out RMSE lowest after {self.best_n_iter_} of "
                 f"{len(curve)} sweeps ({min(curve):.4f} on {self.validation_fraction:g} of the "
-                "ratings); the refit on all ratings ran that many",
+                "ratings); the refit on all ratings ran that many"
             )
+        elif getattr(self, "converged_", False):
+            how = f"converged (relative objective change < tol={self.tol})"
         else:
-            ex.add(
-                "sweeps run",
-                self.n_iter_,
-                f"converged (relative objective change < tol={self.tol})"
-                if getattr(self, "converged_", False)
-                else f"stopped at n_iter={self.n_iter} before the objective settled to "
-                f"tol={self.tol}",
-            )
+            how = f"stopped at n_iter={self.n_iter} before the objective settled to tol={self.tol}"
+        ex.add("sweeps run", self.n_iter_, how)
         if not curve and not getattr(self, "converged_", False) and self.tol > 0:
             ex.suggestions.append(f"not converged in {self.n_iter} sweeps; raise n_iter.")
         if self.val_rmse_:
