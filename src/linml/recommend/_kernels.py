@@ -484,8 +484,9 @@ def implicit_short_rows(indptr, indices, conf, Y, Z, X, n_short, loss):  # pragm
         x_u = A_u^{-1} b_u = w - Z_u^T D^{1/2} S^{-1} D^{1/2} Y_u w.
 
     Cost per row about ``n^2 k + 8 n k`` flops against ``2 (s+1) k^2 + (4 s + 6) n k`` for
-    ``s`` CG steps: less for ``n`` below ``(2s-1) + sqrt((2s-1)^2 + 2 (s+1) k)`` (28 at
-    k = 64, s = 3), and exact. ``S`` is factored in float64. Writes
+    ``s`` CG steps: fewer flops for ``n`` below ``(2s-1) + sqrt((2s-1)^2 + 2 (s+1) k)`` (28
+    at k = 64, s = 3), but the timed break-even is about half that (14; the caller's
+    ``_short_row_cutoff``), and exact. ``S`` is factored in float64. Writes
     ``loss[u] = sum_j c_uj - b_u^T x_u`` (float64; the residual is zero), with
     ``b_u^T x_u = b_u^T w - t^T S^{-1} t`` and ``b_u^T w = sum_j c_uj y_j^T w`` from the
     ``t = D^{1/2} Y_u w`` the solve needs anyway (``b_u`` itself is never formed).
